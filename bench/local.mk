@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Benchmarks print figures; they are run by hand or by CI, never asserted as tests.
+bench-boot: appliances/hello/hello.elf
+	$(SHELL) $(srcdir)/bench/boot --image appliances/hello/hello.elf
+.PHONY: bench-boot
+EXTRA_DIST += bench/boot

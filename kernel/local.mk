@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# The kernel is built with its own compiler flags (KERNEL_*), never the
+# user's CFLAGS, through the pattern rules below: objects land in k/ and
+# depend on the Makefile, so that a reconfigure with new flags rebuilds them.
+KERNEL_SRCS = \
+	kernel/arch/x86_64/boot.S \
+	kernel/arch/x86_64/isr.S \
+	kernel/arch/x86_64/stacks.S \
+	kernel/arch/x86_64/cpu.c \
+	kernel/arch/x86_64/idt.c \
+	kernel/arch/x86_64/fault.c \
+	kernel/arch/x86_64/lapic.c \
+	kernel/arch/x86_64/pit.c \
+	kernel/mm/mm.c \
+	kernel/mm/paging.c \
+	kernel/time/rtc.c \
+	kernel/plat/plat.c \
+	kernel/plat/qemu.c \
+	kernel/acpi.c \
+	kernel/boot.c \
+	kernel/console.c \
+	kernel/evloop.c \
+	kernel/libc_glue.c \
+	kernel/main.c \
+	kernel/random.c \
+	kernel/lib/cmdline.c \
+	kernel/lib/ksyms.c \
+	kernel/lib/memmap.c \
+	kernel/lib/pagealloc.c \
+	kernel/lib/pvclock.c \
+	kernel/lib/timerq.c \
+	drivers/virtio/mmio_cmdline.c
+
+KERNEL_OBJS = $(addprefix k/,$(addsuffix .o,$(basename $(KERNEL_SRCS))))
+KCOMPILE = $(CC) $(KERNEL_ARCHFLAGS) $(KERNEL_CPPFLAGS) -I$(top_srcdir)/include $(KERNEL_CFLAGS)
+KERNEL_LIBS = $(PICOLIBC_PREFIX)/lib/libc.a $(LIBGCC)
+
+# Silent-rules echo for the kernel compiler ("KCC file.o"); V=1 shows the command.
+AM_V_KCC = $(am__v_KCC_@AM_V@)
+am__v_KCC_ = $(am__v_KCC_@AM_DEFAULT_V@)
+am__v_KCC_0 = @echo "  KCC     " $@;
+am__v_KCC_1 =
+
+k/%.o: $(srcdir)/%.c Makefile
+	$(AM_V_KCC)$(MKDIR_P) $(@D) && $(KCOMPILE) -MD -MP -MF $(@:.o=.d) -c -o $@ $<
+k/%.o: $(srcdir)/%.S Makefile
+	$(AM_V_KCC)$(MKDIR_P) $(@D) && $(KCOMPILE) -D__ASSEMBLY__ -MD -MP -MF $(@:.o=.d) -c -o $@ $<
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# Link an image: $(LINK_IMAGE) OUT.elf OBJS... (two passes, checks; scripts/link-kernel)
+LINK_IMAGE = LD="$(LD)" NM="$(NM)" OBJDUMP="$(OBJDUMP)" READELF="$(READELF)" \
+	STRIP="$(STRIP)" KCOMPILE="$(KCOMPILE)" LDSCRIPT="$(srcdir)/kernel/kernel.ld" \
+	KERNEL_LDFLAGS="$(KERNEL_LDFLAGS)" KERNEL_LIBS="$(KERNEL_LIBS)" \
+	$(SHELL) $(srcdir)/scripts/link-kernel
+IMAGE_DEPS = $(KERNEL_OBJS) $(srcdir)/kernel/kernel.ld $(srcdir)/scripts/link-kernel \
+	$(srcdir)/scripts/gen-ksyms $(srcdir)/scripts/check-image
+
+EXTRA_DIST += $(KERNEL_SRCS) kernel/kernel.ld scripts/link-kernel scripts/gen-ksyms \
+	scripts/check-image scripts/fetch-deps scripts/build-picolibc scripts/install-build-deps
+
+clean-local: clean-kernel
+clean-kernel:
+	rm -rf k
+.PHONY: clean-kernel

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Boot sequence (primer §18 for the order), command line, and shutdown. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice/app.h"
+#include "sluice/boot.h"
+#include "sluice/console.h"
+#include "sluice/evloop.h"
+#include "sluice/kernel.h"
+#include "sluice/mm.h"
+#include "sluice/plat.h"
+#include "sluice/random.h"
+#include "sluice/trap.h"
+#include "sluice/virtio_mmio.h"
+#include "sluice/x86.h"
+
+#ifndef SLUICE_VERSION
+#define SLUICE_VERSION "unknown"
+#endif
+
+void cpu_init(void);
+void __libc_init_array(void);
+
+uint64_t plat_tsc_khz;
+static uint64_t tsc_main;
+
+static const struct cmdline_opt kernel_opts[] = {
+	{.key = "virtio_mmio.device",
+	 .type = CMDLINE_FUNC,
+	 .fn = virtio_mmio_cmdline,
+	 .repeat = true,
+	 .help = "SIZE@BASE:IRQ, added by QEMU -M microvm for each virtio-mmio device"},
+	{.key = NULL},
+};
+
+static uint64_t tsc_to_us(uint64_t ticks)
+{
+	return plat_tsc_khz ? ticks * 1000 / plat_tsc_khz : 0;
+}
+
+void kernel_mark_ready(void)
+{
+	uint64_t now = rdtsc();
+
+	printf("ready: %s up, entry->main %llu us, entry->ready %llu us\n", sluice_app.name,
+	       (unsigned long long)tsc_to_us(tsc_main - boot_tsc_entry),
+	       (unsigned long long)tsc_to_us(now - boot_tsc_entry));
+}
+
+void kernel_shutdown(int status)
+{
+	irq_disable();
+	if (!plat) /* unsupported platform: nothing knows how to stop us */
+		cpu_halt_forever();
+	kprintf("sluice: stopping with status %d\n", status);
+	if (plat->console_flush)
+		plat->console_flush();
+	plat->shutdown(status);
+}
+
+static void parse_cmdline(void)
+{
+	static struct cmdline_kv kv[CMDLINE_MAX_KV];
+	static char buf[CMDLINE_MAX];
+	const struct cmdline_opt *tables[] = {kernel_opts, sluice_app.opts, NULL};
+	char err[160];
+	unsigned int n;
+
+	memcpy(buf, boot_info.cmdline, sizeof(buf));
+	if (cmdline_tokenize(buf, kv, ARRAY_SIZE(kv), &n, err, sizeof(err)) < 0 ||
+	    cmdline_apply(kv, n, tables, err, sizeof(err)) < 0) {
+		kprintf("cmdline: error: %s\n", err);
+		kernel_shutdown(SLUICE_EXIT_CONFIG);
+	}
+}
+
+static void banner(void)
+{
+	printf("Sluice %s: %s appliance on %s%s\n", SLUICE_VERSION, sluice_app.name, plat->name,
+	       plat_kind == PLAT_KVM ? " (KVM)" : plat_kind == PLAT_NONE ? " (no hypervisor)" : "");
+	printf("memory: %llu KiB RAM, heap %llu KiB, %llu pages free\n",
+	       (unsigned long long)(mm_ram_bytes() >> 10), (unsigned long long)(mm_heap_size() >> 10),
+	       (unsigned long long)page_allocator.free_pages);
+	if (boot_info.cmdline[0])
+		printf("cmdline: %s\n", boot_info.cmdline);
+}
+
+void kernel_main(void)
+{
+	int rc, status;
+
+	tsc_main = rdtsc();
+	console_early_init();
+	plat_detect();
+	if (!plat) {
+		static const char msg[] = "sluice: Xen detected, but this image has no Xen "
+					  "platform layer; halting\n";
+		debugcon_write(msg, sizeof(msg) - 1);
+		cpu_halt_forever();
+	}
+	if (boot_info.error)
+		panic("boot: %s", boot_info.error);
+	cpu_init();
+	idt_init();
+	mm_init();
+	rc = plat->init();
+	if (rc < 0)
+		panic("platform %s: init failed (%d)", plat->name, rc);
+	evloop_init();
+	__libc_init_array(); /* C constructors: there is no crt0 */
+	banner();
+	if (!random_source())
+		panic("no hardware entropy source (CPU lacks RDSEED and RDRAND); "
+		      "refusing to run with a predictable seed (QEMU TCG: use -cpu max)");
+	parse_cmdline();
+	irq_enable();
+	status = sluice_app.main();
+	kernel_shutdown(status);
+}
+
+/* picolibc: exit(), abort() and assert() end here. */
+void _exit(int status)
+{
+	kernel_shutdown(status);
+}
