@@ -93,7 +93,7 @@ static int s5_slp_typ(const struct sdt_header *dsdt)
 			continue;
 		p += 5;
 		p += 1 + (*p >> 6); /* PkgLength: lead byte plus 0..3 extra bytes */
-		p += 1;             /* NumElements */
+		p += 1;		    /* NumElements */
 		if (p + 1 >= end)
 			return -EINVAL;
 		if (*p == 0x0a)
@@ -115,9 +115,8 @@ int acpi_poweroff(uint64_t rsdp_pa)
 
 	if (!fadt || fadt->length < 116)
 		return -ENODEV;
-	dsdt_pa = fadt->length >= 148 && *(const uint64_t *)(f + 140) ?
-			  *(const uint64_t *)(f + 140) :
-			  *(const uint32_t *)(f + 40);
+	dsdt_pa = fadt->length >= 148 && *(const uint64_t *)(f + 140) ? *(const uint64_t *)(f + 140)
+								      : *(const uint32_t *)(f + 40);
 	dsdt = table(dsdt_pa, "DSDT");
 	typ = dsdt ? s5_slp_typ(dsdt) : -ENODEV;
 	if (typ < 0)

@@ -79,9 +79,12 @@ static void parse_cmdline(void)
 static void banner(void)
 {
 	printf("Sluice %s: %s appliance on %s%s\n", SLUICE_VERSION, sluice_app.name, plat->name,
-	       plat_kind == PLAT_KVM ? " (KVM)" : plat_kind == PLAT_NONE ? " (no hypervisor)" : "");
+	       plat_kind == PLAT_KVM	? " (KVM)"
+	       : plat_kind == PLAT_NONE ? " (no hypervisor)"
+					: "");
 	printf("memory: %llu KiB RAM, heap %llu KiB, %llu pages free\n",
-	       (unsigned long long)(mm_ram_bytes() >> 10), (unsigned long long)(mm_heap_size() >> 10),
+	       (unsigned long long)(mm_ram_bytes() >> 10),
+	       (unsigned long long)(mm_heap_size() >> 10),
 	       (unsigned long long)page_allocator.free_pages);
 	if (boot_info.cmdline[0])
 		printf("cmdline: %s\n", boot_info.cmdline);

@@ -37,8 +37,8 @@ int virtio_mmio_parse(const char *s, struct virtio_mmio_dev *dev, char *err, siz
 		size <<= 10, s++;
 	else if (*s == 'M' || *s == 'm')
 		size <<= 20, s++;
-	if (*s++ != '@' || number(&s, ":", &base) < 0 || *s++ != ':' ||
-	    number(&s, ":", &irq) < 0 || *s != '\0')
+	if (*s++ != '@' || number(&s, ":", &base) < 0 || *s++ != ':' || number(&s, ":", &irq) < 0 ||
+	    *s != '\0')
 		goto bad;
 	if (size < 0x100 || size > (1 << 20) || base == 0 || base >= (1ULL << 32) - size ||
 	    irq > 255) {

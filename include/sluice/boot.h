@@ -35,7 +35,7 @@ struct boot_info {
 	struct hvm_start_info si; /* copy */
 	char cmdline[CMDLINE_MAX];
 	struct memmap raw_memmap; /* as received, unsanitized */
-	const char *error;        /* set when start_info was unusable */
+	const char *error;	  /* set when start_info was unusable */
 };
 
 extern struct boot_info boot_info;

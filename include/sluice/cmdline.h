@@ -29,8 +29,8 @@ struct cmdline_kv {
  * as "key 'ip': unterminated quote" or "column 7: expected key=value" to
  * @err (always NUL-terminated when @errlen > 0).
  */
-int cmdline_tokenize(char *buf, struct cmdline_kv *kv, unsigned int max, unsigned int *n,
-		     char *err, size_t errlen);
+int cmdline_tokenize(char *buf, struct cmdline_kv *kv, unsigned int max, unsigned int *n, char *err,
+		     size_t errlen);
 
 enum cmdline_type {
 	CMDLINE_STR,  /* copy into char[dst_size]; too long is an error */
@@ -42,10 +42,10 @@ enum cmdline_type {
 struct cmdline_opt {
 	const char *key; /* NULL terminates a table */
 	enum cmdline_type type;
-	void *dst;
-	size_t dst_size;
-	uint64_t min, max;
-	bool repeat; /* may appear more than once (otherwise a duplicate is an error) */
+	void *dst;	   /* STR: char[dst_size]; U64: uint64_t *; BOOL: bool *; FUNC: unused */
+	size_t dst_size;   /* STR only */
+	uint64_t min, max; /* U64 only, inclusive */
+	bool repeat;	   /* may appear more than once (otherwise a duplicate is an error) */
 	/* CMDLINE_FUNC: return 0 or -errno and write a reason to err. */
 	int (*fn)(const char *value, void *ctx, char *err, size_t errlen);
 	void *ctx;
@@ -54,9 +54,12 @@ struct cmdline_opt {
 
 /*
  * Check every pair against @tables (a NULL-terminated array of tables, e.g.
- * the kernel's and the appliance's), then store the values. All pairs are
- * validated before anything is stored, except that CMDLINE_FUNC callbacks
- * run in order during the store pass (they must validate before acting).
+ * the kernel's and the appliance's; the first table naming a key wins), then
+ * store the values. All pairs are validated before anything is stored,
+ * except that CMDLINE_FUNC callbacks run in order during the store pass
+ * (they must validate before acting). The callbacks run before the other
+ * values are stored, so a failing callback leaves those untouched; its
+ * reason is reported as "key 'k': <reason>" and its error code returned.
  * Unknown keys, duplicates, bad numbers, out-of-range values and too-long
  * strings fail with -EINVAL and a message naming the key, e.g.
  * "unknown key 'foo'" or "key 'mem': value '12x' is not a number".
@@ -64,7 +67,10 @@ struct cmdline_opt {
 int cmdline_apply(const struct cmdline_kv *kv, unsigned int n,
 		  const struct cmdline_opt *const *tables, char *err, size_t errlen);
 
-/* Parse an unsigned number (decimal or 0x-hex) with overflow detection. */
+/*
+ * Parse an unsigned number (decimal or 0x-hex) with overflow detection.
+ * Returns 0, -EINVAL (not a number) or -ERANGE (does not fit in 64 bits).
+ */
 int cmdline_parse_u64(const char *s, uint64_t *out);
 
 #endif

@@ -15,9 +15,9 @@
 enum sluice_exit {
 	SLUICE_EXIT_SUCCESS = 0,
 	SLUICE_EXIT_FAILURE = 1, /* the appliance reported failure */
-	SLUICE_EXIT_CONFIG = 2,  /* bad command line or configuration at boot */
-	SLUICE_EXIT_FAULT = 3,   /* CPU exception */
-	SLUICE_EXIT_PANIC = 4,   /* fatal kernel error (no entropy, stack smash, ...) */
+	SLUICE_EXIT_CONFIG = 2,	 /* bad command line or configuration at boot */
+	SLUICE_EXIT_FAULT = 3,	 /* CPU exception */
+	SLUICE_EXIT_PANIC = 4,	 /* fatal kernel error (no entropy, stack smash, ...) */
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -11,7 +11,7 @@
 
 struct ksyms_table {
 	uint64_t count;
-	const uint64_t *addrs;     /* sorted ascending */
+	const uint64_t *addrs;	   /* sorted ascending */
 	const uint32_t *name_offs; /* offsets into names */
 	const char *names;
 };

@@ -14,7 +14,7 @@
 #define IST_STACK_SIZE (16 * 1024)
 #define IST_DF 1  /* double fault */
 #define IST_NMI 2 /* NMI and machine check */
-#define IST_PF 3  /* page fault: a stack overflow faults on the guard page, so
-		   * the #PF frame must go to a stack that still works */
+/* Page fault: a stack overflow faults on the guard page, so the #PF frame needs a working stack. */
+#define IST_PF 3
 
 #endif

@@ -46,14 +46,17 @@ int memmap_add(struct memmap *m, uint64_t addr, uint64_t size, uint32_t type);
  * treat unknown types as RESERVED, merge adjacent entries of the same type,
  * and shrink RAM entries inwards to 4 KiB boundaries (dropping those that
  * become empty). The result is sorted and non-overlapping.
- * Returns 0, or -E2BIG if splitting would exceed MEMMAP_MAX.
+ * Returns 0, or -E2BIG if splitting would exceed MEMMAP_MAX (the map is
+ * then left unchanged).
  */
 int memmap_sanitize(struct memmap *m);
 
 /*
  * Mark [addr, addr + size) as @type on a sanitized map (e.g. the kernel
  * image or boot structures as RESERVED), splitting RAM entries as needed.
- * The map stays sanitized. Returns 0, -EINVAL (size 0 / overflow) or -E2BIG.
+ * Overlaps resolve as in memmap_sanitize(), so a stronger existing type
+ * (e.g. NVS) is kept. The map stays sanitized; on error it is unchanged.
+ * Returns 0, -EINVAL (size 0 / overflow) or -E2BIG.
  */
 int memmap_reserve(struct memmap *m, uint64_t addr, uint64_t size, uint32_t type);
 
@@ -66,7 +69,8 @@ uint64_t memmap_ram_bytes(const struct memmap *m);
  * reserved), lying entirely within [@min, @max). Searches from the top
  * down, so that holes just below @max are preferred (Xen's special pages sit
  * just below 4 GiB and the highest free hole is the customary choice).
- * Returns 0 and sets *@addr, or -ENOSPC / -EINVAL.
+ * @size is rounded up to whole pages. Returns 0 and sets *@addr, or
+ * -ENOSPC / -EINVAL.
  */
 int memmap_find_hole(const struct memmap *m, uint64_t size, uint64_t align, uint64_t min,
 		     uint64_t max, uint64_t *addr);

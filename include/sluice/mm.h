@@ -11,9 +11,9 @@
 
 /* Mapping attributes for paging_map(). */
 enum pg_attr {
-	PG_RW = 1 << 0,   /* writable (otherwise read-only) */
+	PG_RW = 1 << 0,	  /* writable (otherwise read-only) */
 	PG_EXEC = 1 << 1, /* executable (otherwise NX, when the CPU has NX) */
-	PG_UC = 1 << 2,   /* uncached: device MMIO */
+	PG_UC = 1 << 2,	  /* uncached: device MMIO */
 };
 
 /* The sanitized boot memory map (RAM, reserved ranges, the kernel image). */

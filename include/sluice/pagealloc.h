@@ -16,10 +16,10 @@
 #define PAGEALLOC_MAX_REGIONS 16
 
 struct pa_region {
-	uint64_t base;    /* physical address of the first page, page aligned */
+	uint64_t base;	  /* physical address of the first page, page aligned */
 	uint64_t npages;  /* pages in the region */
-	uint64_t nfree;   /* free pages in the region */
-	uint64_t hint;    /* page index where the next search starts */
+	uint64_t nfree;	  /* free pages in the region */
+	uint64_t hint;	  /* page index where the next search starts */
 	uint64_t *bitmap; /* 1 bit per page, set = in use */
 };
 

@@ -92,11 +92,11 @@ static int parse_key(const struct tok *t, char **pp, const char **key)
 		*pp = q + 1;
 		return 0;
 	}
-	if (is_ctl((unsigned char)*q))
+	if (*q == '\0' || is_ws((unsigned char)*q))
+		CMDLINE_ERR(t->err, t->errlen, "column %u: expected key=value", column(t, s));
+	else if (is_ctl((unsigned char)*q))
 		CMDLINE_ERR(t->err, t->errlen, "column %u: invalid character 0x%02x", column(t, q),
 			    (unsigned char)*q);
-	else if (*q == '\0' || is_ws((unsigned char)*q))
-		CMDLINE_ERR(t->err, t->errlen, "column %u: expected key=value", column(t, s));
 	else
 		CMDLINE_ERR(t->err, t->errlen, "column %u: invalid key", column(t, s));
 	return -EINVAL;
@@ -123,8 +123,9 @@ static int parse_value(const struct tok *t, const char *key, char **pp, const ch
 			break;
 		}
 		if (is_ctl(c)) {
-			CMDLINE_ERR(t->err, t->errlen, "key '%s': invalid character 0x%02x at column %u",
-				    key, c, column(t, r));
+			CMDLINE_ERR(t->err, t->errlen,
+				    "key '%s': invalid character 0x%02x at column %u", key, c,
+				    column(t, r));
 			return -EINVAL;
 		}
 		if (!quote && is_ws(c))
@@ -157,13 +158,12 @@ static bool line_fits(const char *buf)
 	return false;
 }
 
-int cmdline_tokenize(char *buf, struct cmdline_kv *kv, unsigned int max, unsigned int *n,
-		     char *err, size_t errlen)
+int cmdline_tokenize(char *buf, struct cmdline_kv *kv, unsigned int max, unsigned int *n, char *err,
+		     size_t errlen)
 {
 	struct tok t = {.line = buf, .err = err, .errlen = errlen};
 	unsigned int cnt = 0;
 	char *p = buf;
-	int rc;
 
 	if (err && errlen > 0)
 		err[0] = '\0';
@@ -178,11 +178,12 @@ int cmdline_tokenize(char *buf, struct cmdline_kv *kv, unsigned int max, unsigne
 		if (*p == '\0')
 			break;
 		if (cnt >= max) {
-			CMDLINE_ERR(err, errlen, "column %u: too many parameters (max %u)",
+			CMDLINE_ERR(err, errlen, "column %u: too many pairs (max %u)",
 				    column(&t, p), max);
 			return -E2BIG;
 		}
-		rc = parse_key(&t, &p, &kv[cnt].key);
+		int rc = parse_key(&t, &p, &kv[cnt].key);
+
 		if (rc)
 			return rc;
 		rc = parse_value(&t, kv[cnt].key, &p, &kv[cnt].value);
@@ -301,8 +302,8 @@ static int check_u64(const struct cmdline_opt *o, const char *key, const char *v
 		return -EINVAL;
 	}
 	if (rc) {
-		CMDLINE_ERR(err, errlen, "key '%s': value '%.*s' is not a number", key, VALUE_ECHO_MAX,
-			    val);
+		CMDLINE_ERR(err, errlen, "key '%s': value '%.*s' is not a number", key,
+			    VALUE_ECHO_MAX, val);
 		return -EINVAL;
 	}
 	if (v < o->min || v > o->max) {

@@ -249,8 +249,8 @@ int memmap_add(struct memmap *m, uint64_t addr, uint64_t size, uint32_t type)
 	if (m->n >= MEMMAP_MAX)
 		return -E2BIG;
 	/* Untrusted: a range running past 2^64 is clipped rather than wrapped. */
-	if (addr != 0 && size > 0 - addr)
-		size = 0 - addr;
+	if (size - 1 > UINT64_MAX - addr)
+		size = 0 - addr; /* 2^64 - addr; addr != 0 here */
 	m->e[m->n].addr = addr;
 	m->e[m->n].size = size;
 	m->e[m->n].type = type;
@@ -278,12 +278,17 @@ int memmap_reserve(struct memmap *m, uint64_t addr, uint64_t size, uint32_t type
 	return sweep_into(m, &extra);
 }
 
+/* Entry count, never beyond the array even if the struct is corrupted. */
+static unsigned int map_count(const struct memmap *m)
+{
+	return m->n < MEMMAP_MAX ? m->n : MEMMAP_MAX;
+}
+
 uint64_t memmap_ram_bytes(const struct memmap *m)
 {
 	uint64_t total = 0;
-	unsigned int n = m->n < MEMMAP_MAX ? m->n : MEMMAP_MAX;
 
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < map_count(m); i++) {
 		if (m->e[i].type != MEMMAP_RAM)
 			continue;
 		/* Saturate: only a map covering nearly all of 2^64 could overflow. */
@@ -297,11 +302,10 @@ uint64_t memmap_ram_bytes(const struct memmap *m)
 /* Lowest start among entries overlapping [start, last], or false if none. */
 static bool lowest_overlap(const struct memmap *m, uint64_t start, uint64_t last, uint64_t *low)
 {
-	unsigned int n = m->n < MEMMAP_MAX ? m->n : MEMMAP_MAX;
 	uint64_t lowest = UINT64_MAX;
 	bool found = false;
 
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < map_count(m); i++) {
 		const struct memmap_entry *e = &m->e[i];
 
 		if (e->size == 0 || e->addr > last || ent_last(e) < start)

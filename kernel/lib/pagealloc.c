@@ -192,8 +192,7 @@ uint64_t pagealloc_reserve(struct pagealloc *pa, uint64_t addr, uint64_t npages)
 }
 
 /* Smallest index >= @i whose pfn is a multiple of @align, if it fits @n pages. */
-static bool fit_at(const struct pa_region *r, uint64_t i, uint64_t n, uint64_t align,
-		   uint64_t *out)
+static bool fit_at(const struct pa_region *r, uint64_t i, uint64_t n, uint64_t align, uint64_t *out)
 {
 	uint64_t mis = (region_pfn(r) + i) & (align - 1);
 
@@ -215,10 +214,10 @@ static bool fit_at(const struct pa_region *r, uint64_t i, uint64_t n, uint64_t a
  */
 static int region_alloc(struct pa_region *r, uint64_t n, uint64_t align, uint64_t *idx)
 {
-	uint64_t from = r->hint, first_free = r->npages, c, used;
+	uint64_t from = r->hint, first_free = r->npages;
 
 	for (;;) {
-		uint64_t i = find_next(r->bitmap, from, r->npages, false);
+		uint64_t i = find_next(r->bitmap, from, r->npages, false), c, used;
 
 		if (i == r->npages)
 			break;

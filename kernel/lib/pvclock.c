@@ -95,12 +95,13 @@ int pvclock_mul_shift_from_hz(uint64_t hz, uint32_t *mul_frac, int8_t *shift)
  * updates the fields, then makes it even again. A consistent snapshot is
  * one taken between two identical even version reads. The loop relies on
  * the hypervisor finishing its update; a hypervisor that never does could
- * stop this vCPU anyway.
+ * stop this vCPU anyway. RDTSC itself is not ordered against loads, so
+ * @rdtsc should be the ordered kind (lfence; rdtsc, or rdtscp), as in Linux.
  */
 uint64_t pvclock_read(const volatile struct pvclock_time_info *ti, uint64_t (*rdtsc)(void))
 {
 	uint32_t version, mul;
-	uint64_t tsc_ts, sys, tsc, delta;
+	uint64_t tsc_ts, sys, tsc;
 	int8_t shift;
 
 	do {
@@ -117,12 +118,11 @@ uint64_t pvclock_read(const volatile struct pvclock_time_info *ti, uint64_t (*rd
 	/*
 	 * A TSC slightly behind the hypervisor's stamp (cross-CPU skew, a
 	 * just-migrated vCPU) would wrap to a huge delta; treat it as zero so
-	 * time cannot jump by centuries.
+	 * time cannot jump by centuries. (The TSC itself never wraps.)
 	 */
-	delta = tsc - tsc_ts;
-	if ((int64_t)delta < 0)
-		delta = 0;
-	return sys + pvclock_scale_delta(delta, mul, shift);
+	if (tsc < tsc_ts)
+		return sys;
+	return sys + pvclock_scale_delta(tsc - tsc_ts, mul, shift);
 }
 
 uint64_t pvclock_wall_ns(const volatile struct pvclock_wall_clock *wc, uint64_t system_ns)

@@ -47,12 +47,15 @@ static void unlink_timer(struct timerq *q, struct timer *t)
 
 void timerq_arm(struct timerq *q, struct timer *t, uint64_t deadline)
 {
-	struct timer *prev = NULL, *cur = q->head;
+	struct timer *prev = NULL, *cur;
 
 	/* Re-arming moves the timer: take it out, then insert it afresh. */
 	if (t->armed)
 		unlink_timer(q, t);
 	t->deadline = deadline;
+
+	/* Read the head only now: unlinking may just have changed it. */
+	cur = q->head;
 
 	/* Skip everything due at or before @deadline: FIFO among equals. */
 	while (cur && cur->deadline <= deadline) {

@@ -15,7 +15,7 @@
 
 void paging_init(void);
 
-#define LOW_MEMORY (1ULL << 20) /* BIOS data, EBDA, option ROMs: never allocated */
+#define LOW_MEMORY (1ULL << 20)	  /* BIOS data, EBDA, option ROMs: never allocated */
 #define BITMAP_LIMIT (1ULL << 30) /* bitmaps must be reachable through the boot map */
 /*
  * Share of free RAM given to the heap; the rest stays with the page
@@ -66,8 +66,8 @@ static void pagealloc_setup(void)
 
 		if (e->type != MEMMAP_RAM)
 			continue;
-		if (pagealloc_add_region(&page_allocator, e->addr, npages,
-					 (uint64_t *)(at + off)) < 0) {
+		if (pagealloc_add_region(&page_allocator, e->addr, npages, (uint64_t *)(at + off)) <
+		    0) {
 			kprintf("mm: ignoring RAM at %#llx (too many regions)\n",
 				(unsigned long long)e->addr);
 			continue;

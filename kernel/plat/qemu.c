@@ -94,7 +94,8 @@ static int kvmclock_init(void)
 		return -EIO;
 	/* TSC Hz = 1e9 * 2^32 / mul, corrected by the shift. */
 	tsc_khz = (1000000ULL << 32) / kvm_ti.tsc_to_system_mul;
-	tsc_khz = kvm_ti.tsc_shift >= 0 ? tsc_khz >> kvm_ti.tsc_shift : tsc_khz << -kvm_ti.tsc_shift;
+	tsc_khz =
+		kvm_ti.tsc_shift >= 0 ? tsc_khz >> kvm_ti.tsc_shift : tsc_khz << -kvm_ti.tsc_shift;
 	use_kvmclock = true;
 	wall_at_boot_ns = pvclock_wall_ns(&kvm_wc, 0);
 	/* Measure the LAPIC timer over 1 ms of kvmclock, in case there is no TSC-deadline. */
@@ -148,8 +149,8 @@ static int qemu_init(void)
 		return rc;
 	qemu_timer_set(UINT64_MAX);
 	plat_tsc_khz = tsc_khz;
-	kprintf("time: %s, TSC %llu kHz, LAPIC timer %s\n", use_kvmclock ? "kvmclock" : "TSC (PIT-calibrated)",
-		(unsigned long long)tsc_khz,
+	kprintf("time: %s, TSC %llu kHz, LAPIC timer %s\n",
+		use_kvmclock ? "kvmclock" : "TSC (PIT-calibrated)", (unsigned long long)tsc_khz,
 		lapic_has_tsc_deadline() ? "TSC-deadline" : "one-shot");
 	return 0;
 }

@@ -190,10 +190,14 @@ static const struct {
 	const char *name;
 	int (*fn)(void);
 } tests[] = {
-	{"nullderef", t_nullderef}, {"stackoverflow", t_stackoverflow},
-	{"textwrite", t_textwrite}, {"ud", t_ud},
-	{"ssp", t_ssp},		    {"timers", t_timers},
-	{"evloop", t_evloop},	    {"heap", t_heap},
+	{"nullderef", t_nullderef},
+	{"stackoverflow", t_stackoverflow},
+	{"textwrite", t_textwrite},
+	{"ud", t_ud},
+	{"ssp", t_ssp},
+	{"timers", t_timers},
+	{"evloop", t_evloop},
+	{"heap", t_heap},
 	{"sse", t_sse},
 };
 

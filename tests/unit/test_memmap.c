@@ -39,8 +39,8 @@ static void assert_map(const struct memmap *m, const struct exp *want, unsigned 
 	for (unsigned int i = 0; i < m->n && i < n; i++) {
 		ck_assert_msg(m->e[i].addr == want[i].addr && m->e[i].size == want[i].size &&
 				      m->e[i].type == want[i].type,
-			      "entry %u: got [%#llx +%#llx type %u], want [%#llx +%#llx type %u]", i,
-			      (unsigned long long)m->e[i].addr, (unsigned long long)m->e[i].size,
+			      "entry %u: got [%#llx +%#llx type %u], want [%#llx +%#llx type %u]",
+			      i, (unsigned long long)m->e[i].addr, (unsigned long long)m->e[i].size,
 			      m->e[i].type, (unsigned long long)want[i].addr,
 			      (unsigned long long)want[i].size, want[i].type);
 	}
@@ -243,6 +243,28 @@ START_TEST(test_overlap_priorities)
 }
 END_TEST
 
+START_TEST(test_byte_granular)
+{
+	struct memmap m = {0};
+	static const struct exp in[] = {
+		{0x1001, 1, MEMMAP_NVS},
+		{0x1000, 1, MEMMAP_ACPI},
+		{0x1002, 2, MEMMAP_ACPI},
+		{0x1003, 1, MEMMAP_NVS}, /* over the last byte of the previous one */
+	};
+	static const struct exp out[] = {
+		{0x1000, 1, MEMMAP_ACPI},
+		{0x1001, 1, MEMMAP_NVS},
+		{0x1002, 1, MEMMAP_ACPI},
+		{0x1003, 1, MEMMAP_NVS},
+	};
+
+	add_all(&m, in, NELEM(in));
+	ck_assert_int_eq(memmap_sanitize(&m), 0);
+	assert_map(&m, out, NELEM(out));
+}
+END_TEST
+
 START_TEST(test_unknown_type)
 {
 	struct memmap m = {0};
@@ -269,13 +291,13 @@ START_TEST(test_merge_and_shrink)
 {
 	struct memmap m = {0};
 	static const struct exp in[] = {
-		{0x0, 0x1800, MEMMAP_RAM},	 /* adjacent RAM split mid-page: merged first, */
-		{0x1800, 0x1800, MEMMAP_RAM},	 /* so no page is lost */
-		{0x2000, 0x800, MEMMAP_RAM},	 /* duplicate inside */
-		{0x10100, 0x2000, MEMMAP_RAM},	 /* unaligned both ends: 0x11000-0x12000 */
-		{0x20100, 0x800, MEMMAP_RAM},	 /* less than a page: dropped */
-		{0x30800, 0x1000, MEMMAP_RAM},	 /* spans a page boundary, no whole page */
-		{0x40000, 0x1000, MEMMAP_ACPI},	 /* non-RAM is never shrunk */
+		{0x0, 0x1800, MEMMAP_RAM},	/* adjacent RAM split mid-page: merged first, */
+		{0x1800, 0x1800, MEMMAP_RAM},	/* so no page is lost */
+		{0x2000, 0x800, MEMMAP_RAM},	/* duplicate inside */
+		{0x10100, 0x2000, MEMMAP_RAM},	/* unaligned both ends: 0x11000-0x12000 */
+		{0x20100, 0x800, MEMMAP_RAM},	/* less than a page: dropped */
+		{0x30800, 0x1000, MEMMAP_RAM},	/* spans a page boundary, no whole page */
+		{0x40000, 0x1000, MEMMAP_ACPI}, /* non-RAM is never shrunk */
 		{0x41000, 0x10, MEMMAP_ACPI},
 	};
 	static const struct exp out[] = {
@@ -345,7 +367,7 @@ START_TEST(test_whole_space_ram)
 	ck_assert_int_eq(memmap_sanitize(&m), 0);
 	ck_assert_uint_eq(m.n, 2);
 	ck_assert_uint_eq(m.e[0].addr + m.e[0].size, m.e[1].addr);
-	ck_assert_uint_eq(m.e[1].addr + m.e[1].size, 0); /* wraps: ends at 2^64 */
+	ck_assert_uint_eq(m.e[1].addr + m.e[1].size, 0);     /* wraps: ends at 2^64 */
 	ck_assert_uint_eq(memmap_ram_bytes(&m), UINT64_MAX); /* saturated */
 	ck_assert_int_eq(memmap_sanitize(&m), 0);	     /* and stable */
 	ck_assert_uint_eq(m.n, 2);
@@ -454,10 +476,8 @@ START_TEST(test_reserve_keeps_stronger_type)
 {
 	struct memmap m = {0};
 	static const struct exp out[] = {
-		{0x0, 0x1000, MEMMAP_RAM},
-		{0x1000, 0x1000, MEMMAP_RESERVED},
-		{0x2000, 0x1000, MEMMAP_NVS},
-		{0x3000, 0x1000, MEMMAP_RESERVED},
+		{0x0, 0x1000, MEMMAP_RAM},    {0x1000, 0x1000, MEMMAP_RESERVED},
+		{0x2000, 0x1000, MEMMAP_NVS}, {0x3000, 0x1000, MEMMAP_RESERVED},
 		{0x4000, 0x4000, MEMMAP_RAM},
 	};
 
@@ -642,15 +662,16 @@ static void check_hole(const struct memmap *m, const uint32_t *want)
 		}
 	}
 	if (rc != (found ? 0 : -ENOSPC) || (found && a != exp))
-		ck_abort_msg("find_hole(%#llx, %#llx, [%#llx, %#llx)): rc %d addr %#llx, want %#llx",
-			     (unsigned long long)size, (unsigned long long)align,
-			     (unsigned long long)min, (unsigned long long)max, rc,
-			     (unsigned long long)a, found ? (unsigned long long)exp : 0ULL);
+		ck_abort_msg(
+			"find_hole(%#llx, %#llx, [%#llx, %#llx)): rc %d addr %#llx, want %#llx",
+			(unsigned long long)size, (unsigned long long)align,
+			(unsigned long long)min, (unsigned long long)max, rc, (unsigned long long)a,
+			found ? (unsigned long long)exp : 0ULL);
 }
 
 START_TEST(test_random_vs_model)
 {
-	static const uint32_t types[] = {MEMMAP_RAM, MEMMAP_RAM,  MEMMAP_RAM, MEMMAP_RESERVED,
+	static const uint32_t types[] = {MEMMAP_RAM,  MEMMAP_RAM, MEMMAP_RAM, MEMMAP_RESERVED,
 					 MEMMAP_ACPI, MEMMAP_NVS, 0,	      99};
 
 	for (unsigned int iter = 0; iter < 5000; iter++) {
@@ -672,7 +693,8 @@ START_TEST(test_random_vs_model)
 		for (unsigned int g = 0; g < NGRAN; g++) {
 			if (map_type_at(&m, (uint64_t)g * GRAN) != want[g] ||
 			    map_type_at(&m, (uint64_t)g * GRAN + GRAN - 1) != want[g])
-				ck_abort_msg("iteration %u granule %u: want type %u", iter, g, want[g]);
+				ck_abort_msg("iteration %u granule %u: want type %u", iter, g,
+					     want[g]);
 		}
 		if (map_type_at(&m, NGRAN * GRAN))
 			ck_abort_msg("iteration %u: entry beyond the model", iter);
@@ -694,6 +716,7 @@ static Suite *memmap_suite(void)
 	tcase_add_test(tc, test_xen_pvh);
 	tcase_add_test(tc, test_overlap_ram_reserved);
 	tcase_add_test(tc, test_overlap_priorities);
+	tcase_add_test(tc, test_byte_granular);
 	tcase_add_test(tc, test_unknown_type);
 	tcase_add_test(tc, test_merge_and_shrink);
 	tcase_add_test(tc, test_zero_size_and_raw_entries);

@@ -22,7 +22,7 @@
 		if (fa_ != fb_)                                                                    \
 			ck_abort_msg("%s == %s failed: %lld != %lld", #a, #b, fa_, fb_);           \
 	} while (0)
-#define PG(n) ((uint64_t)(n) * PAGE_SIZE)
+#define PG(n) ((uint64_t)(n)*PAGE_SIZE)
 
 /* Bitmaps for up to 2^20 pages (128 KiB each). */
 static uint64_t bm_a[(1 << 20) / 64], bm_b[(1 << 20) / 64], bm_c[(1 << 20) / 64];
@@ -314,7 +314,8 @@ START_TEST(test_big_region_page_by_page)
 	/* Plain ifs in the hot loops: every ck_assert is a message to the parent. */
 	for (uint64_t i = 0; i < n; i++) {
 		if (pagealloc_alloc(&pa, 1, 1, &a) != 0 || a != base + PG(i))
-			ck_abort_msg("page %llu at %#llx", (unsigned long long)i, (unsigned long long)a);
+			ck_abort_msg("page %llu at %#llx", (unsigned long long)i,
+				     (unsigned long long)a);
 	}
 	ck_assert_int_eq(pagealloc_alloc(&pa, 1, 1, &a), -ENOMEM);
 	for (uint64_t i = 0; i < n; i += 2) {
@@ -325,7 +326,8 @@ START_TEST(test_big_region_page_by_page)
 	/* Rescan from the bottom: all 2^20 / 2 holes again, still fast. */
 	for (uint64_t i = 0; i < n; i += 2) {
 		if (pagealloc_alloc(&pa, 1, 1, &a) != 0 || a != base + PG(i))
-			ck_abort_msg("page %llu at %#llx", (unsigned long long)i, (unsigned long long)a);
+			ck_abort_msg("page %llu at %#llx", (unsigned long long)i,
+				     (unsigned long long)a);
 	}
 	ck_assert_uint_eq(pa.free_pages, 0);
 	/*
@@ -398,18 +400,15 @@ static unsigned int nlive;
 /* Exhaustive first fit over regions in address order (shadow[] is sorted). */
 static int model_alloc(uint64_t n, uint64_t align, uint64_t *addr)
 {
+	/* runlen[i]: free pages from i upwards, computed from the top down. */
+	static uint64_t runlen[3001];
+
 	for (unsigned int r = 0; r < 3; r++) {
-		uint64_t run = 0;
-
-		/* run = free pages from i upwards, computed from the top down. */
-		static uint64_t runlen[3001];
-
 		runlen[shadow[r].npages] = 0;
 		for (uint64_t i = shadow[r].npages; i-- > 0;)
 			runlen[i] = shadow[r].used[i] ? 0 : runlen[i + 1] + 1;
 		for (uint64_t i = 0; i < shadow[r].npages; i++) {
-			run = runlen[i];
-			if (((shadow[r].base / PAGE_SIZE) + i) % align == 0 && run >= n) {
+			if ((shadow[r].base / PAGE_SIZE + i) % align == 0 && runlen[i] >= n) {
 				*addr = shadow[r].base + PG(i);
 				return 0;
 			}

@@ -18,12 +18,27 @@ extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
 extern char boot_stack[], stacks_end[];
 
 static const char *const exc_names[32] = {
-	"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
-	"bound range (#BR)", "invalid opcode (#UD)", "device not available (#NM)",
-	"double fault (#DF)", "coprocessor segment overrun", "invalid TSS (#TS)",
-	"segment not present (#NP)", "stack fault (#SS)", "general protection (#GP)",
-	"page fault (#PF)", "reserved", "x87 floating point (#MF)", "alignment check (#AC)",
-	"machine check (#MC)", "SIMD floating point (#XM)", "virtualization (#VE)",
+	"divide error (#DE)",
+	"debug (#DB)",
+	"NMI",
+	"breakpoint (#BP)",
+	"overflow (#OF)",
+	"bound range (#BR)",
+	"invalid opcode (#UD)",
+	"device not available (#NM)",
+	"double fault (#DF)",
+	"coprocessor segment overrun",
+	"invalid TSS (#TS)",
+	"segment not present (#NP)",
+	"stack fault (#SS)",
+	"general protection (#GP)",
+	"page fault (#PF)",
+	"reserved",
+	"x87 floating point (#MF)",
+	"alignment check (#AC)",
+	"machine check (#MC)",
+	"SIMD floating point (#XM)",
+	"virtualization (#VE)",
 	"control protection (#CP)",
 };
 
@@ -35,7 +50,8 @@ static void print_sym(uint64_t addr)
 	const char *name = ksyms_lookup(&kernel_ksyms, addr, (uint64_t)_text_end, &off);
 
 	if (name)
-		kprintf("0x%llx <%s+0x%llx>", (unsigned long long)addr, name, (unsigned long long)off);
+		kprintf("0x%llx <%s+0x%llx>", (unsigned long long)addr, name,
+			(unsigned long long)off);
 	else
 		kprintf("0x%llx", (unsigned long long)addr);
 }
@@ -110,8 +126,8 @@ static void explain_pf(const struct trap_frame *tf, uint64_t cr2)
 	const char *stack;
 
 	kprintf("page fault: %s of %s page, %s mode%s\n", (tf->error & 2) ? "write" : "read",
-		(tf->error & 1) ? "a protected" : "an unmapped", (tf->error & 4) ? "user" : "kernel",
-		(tf->error & 16) ? ", instruction fetch" : "");
+		(tf->error & 1) ? "a protected" : "an unmapped",
+		(tf->error & 4) ? "user" : "kernel", (tf->error & 16) ? ", instruction fetch" : "");
 	if (cr2 < 4096)
 		kprintf("cause: NULL pointer dereference\n");
 	else if (mm_is_guard_page(cr2, &stack))
