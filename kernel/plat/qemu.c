@@ -170,7 +170,13 @@ static __attribute__((noreturn)) void qemu_shutdown(int status)
 {
 	outw(DEBUG_EXIT_PORT, (uint16_t)status);
 	/* Still here: no isa-debug-exit device. Try ACPI S5, then just stop. */
-	acpi_poweroff(boot_info.si.rsdp_paddr);
+	if (acpi_poweroff(boot_info.si.rsdp_paddr) == -EIO) {
+		/* QEMU acts on the S5 request asynchronously: give it time. */
+		uint64_t t0 = rdtsc();
+
+		while (rdtsc() - t0 < tsc_khz * 1000)
+			cpu_relax();
+	}
 	kprintf("shutdown: no power-off method worked; halting\n");
 	cpu_halt_forever();
 }

@@ -14,6 +14,7 @@
 #define PIT_HZ 1193182ULL
 #define PIT_CH0 0x40
 #define PIT_CMD 0x43
+#define PIT_ROUNDS 5
 
 static uint16_t pit_read(void)
 {
@@ -25,17 +26,14 @@ static uint16_t pit_read(void)
 	return (uint16_t)(lo | (hi << 8));
 }
 
-int pit_calibrate(unsigned int ms, uint64_t *tsc_hz, uint64_t *lapic_hz)
+/* One measurement window of @ticks PIT ticks. */
+static int pit_window(uint64_t ticks, uint64_t *tsc_hz, uint64_t *lapic_hz)
 {
-	uint64_t want = PIT_HZ * ms / 1000, elapsed = 0, tsc0, tsc1;
+	uint64_t elapsed = 0, tsc0, tsc1;
 	uint32_t apic0, apic1;
 	uint16_t prev, cur;
 	unsigned long spins = 0;
 
-	/* Channel 0, lobyte/hibyte, mode 2 (rate generator), reload 65536. */
-	outb(PIT_CMD, 0x34);
-	outb(PIT_CH0, 0);
-	outb(PIT_CH0, 0);
 	prev = pit_read();
 	/* Wait for the first decrement so we start on a tick edge. */
 	while ((cur = pit_read()) == prev)
@@ -44,7 +42,7 @@ int pit_calibrate(unsigned int ms, uint64_t *tsc_hz, uint64_t *lapic_hz)
 	prev = cur;
 	tsc0 = rdtsc();
 	apic0 = lapic_timer_current();
-	while (elapsed < want) {
+	while (elapsed < ticks) {
 		cur = pit_read();
 		/* The counter runs down; modular arithmetic absorbs the reload. */
 		elapsed += (uint16_t)(prev - cur);
@@ -56,5 +54,43 @@ int pit_calibrate(unsigned int ms, uint64_t *tsc_hz, uint64_t *lapic_hz)
 	apic1 = lapic_timer_current();
 	*tsc_hz = (tsc1 - tsc0) * PIT_HZ / elapsed;
 	*lapic_hz = (uint64_t)(apic0 - apic1) * PIT_HZ / elapsed;
+	return 0;
+}
+
+static void sort_u64(uint64_t *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+/*
+ * The median of several short windows: a window during which our vCPU was
+ * descheduled for a whole PIT period (55 ms, likely on a loaded host under
+ * TCG) misses a wrap of the counter and overestimates the TSC frequency;
+ * the median discards such outliers.
+ */
+int pit_calibrate(unsigned int ms, uint64_t *tsc_hz, uint64_t *lapic_hz)
+{
+	uint64_t t[PIT_ROUNDS], l[PIT_ROUNDS];
+	uint64_t ticks = PIT_HZ * ms / 1000 / PIT_ROUNDS;
+	int rc;
+
+	/* Channel 0, lobyte/hibyte, mode 2 (rate generator), reload 65536. */
+	outb(PIT_CMD, 0x34);
+	outb(PIT_CH0, 0);
+	outb(PIT_CH0, 0);
+	for (int i = 0; i < PIT_ROUNDS; i++) {
+		rc = pit_window(ticks, &t[i], &l[i]);
+		if (rc < 0)
+			return rc;
+	}
+	sort_u64(t, PIT_ROUNDS);
+	sort_u64(l, PIT_ROUNDS);
+	*tsc_hz = t[PIT_ROUNDS / 2];
+	*lapic_hz = l[PIT_ROUNDS / 2];
 	return 0;
 }
