@@ -47,6 +47,8 @@ void kernel_mark_ready(void)
 	printf("ready: %s up, entry->main %llu us, entry->ready %llu us\n", sluice_app.name,
 	       (unsigned long long)tsc_to_us(tsc_main - boot_tsc_entry),
 	       (unsigned long long)tsc_to_us(now - boot_tsc_entry));
+	if (plat->set_status)
+		plat->set_status("ready");
 }
 
 void kernel_shutdown(int status)
@@ -103,6 +105,8 @@ void kernel_main(void)
 		debugcon_write(msg, sizeof(msg) - 1);
 		cpu_halt_forever();
 	}
+	if (plat->early_init && (rc = plat->early_init()) < 0)
+		panic("platform %s: early init failed (%d)", plat->name, rc);
 	if (boot_info.error)
 		panic("boot: %s", boot_info.error);
 	cpu_init();

@@ -18,6 +18,8 @@ enum plat_kind {
 
 struct plat_ops {
 	const char *name;
+	/* Optional: before memory management (e.g. Xen's hypercall page). 0 or -errno. */
+	int (*early_init)(void);
 	/* After memory is up: console, interrupt controller, clocks. 0 or -errno. */
 	int (*init)(void);
 	/* Write console bytes; must work with interrupts off and from faults. */
@@ -30,6 +32,8 @@ struct plat_ops {
 	uint64_t (*wallclock_ns)(void);
 	/* Arm the one-shot wake-up for @deadline_ns (monotonic); UINT64_MAX = none. */
 	void (*timer_set)(uint64_t deadline_ns);
+	/* Optional: publish the appliance's status to the host (Xen: xenstore). */
+	void (*set_status)(const char *status);
 	/* Stop the VM with an exit status; never returns. */
 	void (*shutdown)(int status) __attribute__((noreturn));
 };

@@ -54,4 +54,7 @@ uint64_t pvclock_read(const volatile struct pvclock_time_info *ti, uint64_t (*rd
 /* Wall clock (ns since the epoch) for system time @system_ns, KVM layout. */
 uint64_t pvclock_wall_ns(const volatile struct pvclock_wall_clock *wc, uint64_t system_ns);
 
+/* The TSC frequency (kHz) that a mul_frac/shift pair describes; 0 if invalid. */
+uint64_t pvclock_tsc_khz(uint32_t mul_frac, int8_t shift);
+
 #endif

@@ -145,3 +145,14 @@ uint64_t pvclock_wall_ns(const volatile struct pvclock_wall_clock *wc, uint64_t 
 		return UINT64_MAX;
 	return wall + system_ns;
 }
+
+uint64_t pvclock_tsc_khz(uint32_t mul_frac, int8_t shift)
+{
+	/* ns per tick = mul * 2^shift / 2^32, so kHz = 10^6 * 2^32 / mul / 2^shift. */
+	uint64_t khz;
+
+	if (mul_frac == 0 || shift > 31 || shift < -31)
+		return 0;
+	khz = (1000000ULL << 32) / mul_frac;
+	return shift >= 0 ? khz >> shift : khz << -shift;
+}

@@ -92,10 +92,7 @@ static int kvmclock_init(void)
 	wrmsr(MSR_KVM_WALL_CLOCK_NEW, (uint64_t)&kvm_wc);
 	if (kvm_ti.tsc_to_system_mul == 0)
 		return -EIO;
-	/* TSC Hz = 1e9 * 2^32 / mul, corrected by the shift. */
-	tsc_khz = (1000000ULL << 32) / kvm_ti.tsc_to_system_mul;
-	tsc_khz =
-		kvm_ti.tsc_shift >= 0 ? tsc_khz >> kvm_ti.tsc_shift : tsc_khz << -kvm_ti.tsc_shift;
+	tsc_khz = pvclock_tsc_khz(kvm_ti.tsc_to_system_mul, kvm_ti.tsc_shift);
 	use_kvmclock = true;
 	wall_at_boot_ns = pvclock_wall_ns(&kvm_wc, 0);
 	/* Measure the LAPIC timer over 1 ms of kvmclock, in case there is no TSC-deadline. */

@@ -306,6 +306,29 @@ START_TEST(test_wall_ns)
 }
 END_TEST
 
+/* The kHz that a mul/shift pair describes inverts pvclock_mul_shift_from_hz. */
+START_TEST(test_tsc_khz_roundtrip)
+{
+	static const uint64_t hz[] = {1000000ULL, 1193182ULL, 2600000000ULL, 3000000000ULL,
+				      10000000000ULL};
+
+	for (size_t i = 0; i < sizeof(hz) / sizeof(hz[0]); i++) {
+		uint32_t mul;
+		int8_t shift;
+		uint64_t khz;
+
+		ck_assert_int_eq(pvclock_mul_shift_from_hz(hz[i], &mul, &shift), 0);
+		khz = pvclock_tsc_khz(mul, shift);
+		/* Within 1 kHz of the truth (integer kHz, 1 ppb scaling error). */
+		ck_assert_msg(khz + 1 >= hz[i] / 1000 && khz <= hz[i] / 1000 + 1,
+			      "%llu Hz -> %llu kHz", (unsigned long long)hz[i],
+			      (unsigned long long)khz);
+	}
+	ck_assert_uint_eq(pvclock_tsc_khz(0, 0), 0);
+	ck_assert_uint_eq(pvclock_tsc_khz(1U << 31, 40), 0);
+}
+END_TEST
+
 static Suite *pvclock_suite(void)
 {
 	Suite *s = suite_create("pvclock");
@@ -325,6 +348,7 @@ static Suite *pvclock_suite(void)
 	tcase_add_test(tc, test_read_retries_changed_version);
 	tcase_add_test(tc, test_read_tsc_behind_stamp);
 	tcase_add_test(tc, test_wall_ns);
+	tcase_add_test(tc, test_tsc_khz_roundtrip);
 	suite_add_tcase(s, tc);
 	return s;
 }

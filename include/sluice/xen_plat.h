@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Internal interfaces of the Xen platform layer (xen/). */
+#ifndef SLUICE_XEN_PLAT_H
+#define SLUICE_XEN_PLAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sluice/evtchn.h"
+#include "sluice/gnttab.h"
+#include "sluice/xenstore.h"
+
+#define VEC_XEN_UPCALL 0xf3 /* Linux's choice; any vector >= 32 works */
+
+extern struct evtchn_ctl xen_evtchn;
+extern struct xs_client xen_xs;
+extern struct gnttab xen_gnttab;
+extern uint32_t xen_domid;
+
+/* console.c */
+int xen_console_init(void);
+void xen_console_write(const char *s, size_t len);
+void xen_console_flush(void);
+
+/* evtchn glue (plat_xen.c) */
+int xen_evtchn_send(uint32_t port);
+
+/* control.c: xenstore-driven domain control and status. */
+int xen_control_init(void);
+void xen_publish_status(const char *status);
+
+#endif

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Xenstore and grant-table set-up for the platform, and domain control:
+ * the toolstack's `control/shutdown` requests (xl shutdown/reboot) and the
+ * appliance status the host tools read (`data/sluice/status`).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <xen/grant_table.h>
+#include <xen/hvm/params.h>
+#include <xen/memory.h>
+
+#include "sluice/evloop.h"
+#include "sluice/kernel.h"
+#include "sluice/mm.h"
+#include "sluice/x86.h"
+#include "sluice/xen.h"
+#include "sluice/xen_plat.h"
+
+#define GNTTAB_MAX_FRAMES 32 /* 16384 grants: far more than our rings need */
+
+struct xs_client xen_xs;
+struct gnttab xen_gnttab;
+uint32_t xen_domid;
+
+void xen_request_reboot(void);
+
+static uint32_t xs_port;
+static volatile bool xs_event;
+static struct work xs_work;
+
+/* ---- xenstore transport ---- */
+
+static void xs_evtchn(uint32_t port, void *arg)
+{
+	(void)port;
+	(void)arg;
+	xs_event = true;
+	work_post(&xs_work); /* watch events are handled from the event loop */
+}
+
+static void xs_work_fn(struct work *w)
+{
+	(void)w;
+	xs_poll(&xen_xs);
+	xs_dispatch_watches(&xen_xs);
+}
+
+static void xs_notify(void *ctx)
+{
+	(void)ctx;
+	xen_evtchn_send(xs_port);
+}
+
+static uint64_t xs_now(void *ctx)
+{
+	(void)ctx;
+	return now_ns();
+}
+
+/*
+ * Sleep until the xenstore event channel fires or @deadline passes. The
+ * flag is tested with interrupts off and `sti; hlt` closes the window, so
+ * an event between the caller's ring check and here is never slept through.
+ */
+static int xs_wait(void *ctx, uint64_t deadline)
+{
+	(void)ctx;
+	irq_disable();
+	if (!xs_event) {
+		if (now_ns() >= deadline) {
+			irq_enable();
+			return -ETIMEDOUT;
+		}
+		plat->timer_set(deadline);
+		__asm__ volatile("sti; hlt" : : : "memory");
+	} else {
+		irq_enable();
+	}
+	xs_event = false;
+	return now_ns() >= deadline ? -ETIMEDOUT : 0;
+}
+
+static const struct xs_ops xs_ops = {
+	.notify = xs_notify,
+	.wait = xs_wait,
+	.now_ns = xs_now,
+};
+
+int xen_xenstore_init(void)
+{
+	uint64_t pfn, evtchn;
+	int rc;
+
+	rc = xen_hvm_get_param(HVM_PARAM_STORE_PFN, &pfn);
+	if (rc == 0)
+		rc = xen_hvm_get_param(HVM_PARAM_STORE_EVTCHN, &evtchn);
+	if (rc < 0)
+		return rc;
+	/* Values from the toolstack: a frame below 4 GiB, a 2-level port. */
+	if (pfn == 0 || pfn >= (1ULL << 20) || evtchn == 0 || evtchn >= 4096)
+		return -EINVAL;
+	rc = paging_map(pfn << PAGE_SHIFT, PAGE_SIZE, PG_RW);
+	if (rc < 0)
+		return rc;
+	xs_port = (uint32_t)evtchn;
+	xs_work.fn = xs_work_fn;
+	rc = xs_init(&xen_xs, (volatile struct xenstore_domain_interface *)(pfn << PAGE_SHIFT),
+		     &xs_ops, NULL);
+	if (rc == 0)
+		rc = evtchn_bind(&xen_evtchn, xs_port, xs_evtchn, NULL);
+	if (rc == 0)
+		rc = evtchn_unmask(&xen_evtchn, xs_port);
+	return rc;
+}
+
+/* ---- grant tables ---- */
+
+static int map_gnttab_frame(void *ctx, unsigned int idx, uint64_t gpfn)
+{
+	(void)ctx;
+	return xen_add_to_physmap(XENMAPSPACE_grant_table, idx, gpfn);
+}
+
+static const struct gnttab_ops gnt_ops = {.map_frame = map_gnttab_frame};
+
+int xen_gnttab_init(void)
+{
+	struct gnttab_query_size q = {.dom = DOMID_SELF};
+	uint64_t gpa;
+	unsigned int max;
+	uint32_t *store;
+	size_t words;
+	int rc;
+
+	rc = (int)xen_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_query_size, &q, 1);
+	if (rc < 0 || q.status != GNTST_okay)
+		return rc < 0 ? rc : -EIO;
+	max = MIN(q.max_nr_frames, GNTTAB_MAX_FRAMES);
+	if (max == 0)
+		return -ENODEV;
+	/* Frames go into a hole (mapping over RAM would free that RAM, primer §6). */
+	rc = memmap_find_hole(&boot_memmap, (uint64_t)max * PAGE_SIZE, PAGE_SIZE, 1ULL << 20,
+			      1ULL << 32, &gpa);
+	if (rc == 0)
+		rc = memmap_reserve(&boot_memmap, gpa, (uint64_t)max * PAGE_SIZE, MEMMAP_RESERVED);
+	if (rc == 0)
+		rc = paging_map(gpa, (uint64_t)max * PAGE_SIZE, PG_RW);
+	if (rc < 0)
+		return rc;
+	words = gnttab_storage_words(max);
+	store = page_alloc(ALIGN_UP(words * sizeof(uint32_t), PAGE_SIZE) / PAGE_SIZE);
+	if (!store)
+		return -ENOMEM;
+	return gnttab_init(&xen_gnttab, (void *)gpa, gpa >> PAGE_SHIFT, MAX(q.nr_frames, 1U), max,
+			   store, &gnt_ops, NULL);
+}
+
+/* ---- domain control ---- */
+
+static struct xs_watch shutdown_watch;
+
+/* Acknowledge a request by clearing the key, in a transaction (redone on EAGAIN). */
+static int ack_shutdown(void)
+{
+	uint32_t tx;
+	int rc, tries = 0;
+
+	do {
+		rc = xs_transaction_start(&xen_xs, &tx);
+		if (rc < 0)
+			return rc;
+		rc = xs_write(&xen_xs, tx, "control/shutdown", "", 0);
+		rc = xs_transaction_end(&xen_xs, tx, rc == 0) ?: rc;
+	} while (rc == -EAGAIN && ++tries < 10);
+	return rc;
+}
+
+/*
+ * Watches fire spuriously and once on registration: re-read the key and act
+ * only on a request that is there now.
+ */
+static void on_shutdown(struct xs_watch *w, const char *path)
+{
+	char req[32];
+	size_t len;
+
+	(void)w;
+	(void)path;
+	if (xs_read(&xen_xs, 0, "control/shutdown", req, sizeof(req), &len) < 0 || len == 0)
+		return;
+	if (strcmp(req, "poweroff") && strcmp(req, "halt") && strcmp(req, "reboot")) {
+		kprintf("xen: ignoring unsupported shutdown request '%s'\n", req);
+		return;
+	}
+	if (ack_shutdown() < 0)
+		kprintf("xen: could not acknowledge the shutdown request\n");
+	kprintf("xen: %s requested by the toolstack\n", req);
+	if (strcmp(req, "reboot") == 0)
+		xen_request_reboot();
+	xen_publish_status("stopping");
+	evloop_stop(SLUICE_EXIT_SUCCESS); /* the appliance returns; the kernel powers off */
+}
+
+int xen_control_init(void)
+{
+	char name[128];
+	uint64_t domid;
+	size_t len;
+	int rc;
+
+	rc = xs_read_u64(&xen_xs, 0, "domid", &domid);
+	if (rc < 0 || domid >= DOMID_FIRST_RESERVED)
+		return rc < 0 ? rc : -EINVAL;
+	xen_domid = (uint32_t)domid;
+	if (xs_read(&xen_xs, 0, "name", name, sizeof(name), &len) < 0)
+		strcpy(name, "?");
+	kprintf("xen: domain '%s' (domid %u)\n", name, xen_domid);
+
+	/* Advertise what we obey; not feature-suspend: we do not support it. */
+	rc = xs_write(&xen_xs, 0, "control/feature-poweroff", "1", 1);
+	if (rc == 0)
+		rc = xs_write(&xen_xs, 0, "control/feature-reboot", "1", 1);
+	if (rc < 0)
+		return rc;
+	shutdown_watch.path = "control/shutdown";
+	shutdown_watch.token = "shutdown";
+	shutdown_watch.fn = on_shutdown;
+	rc = xs_watch(&xen_xs, &shutdown_watch);
+	if (rc == 0)
+		xen_publish_status("booting");
+	return rc;
+}
+
+void xen_publish_status(const char *status)
+{
+	if (xs_write(&xen_xs, 0, "data/sluice/status", status, strlen(status)) < 0)
+		kprintf("xen: cannot publish status '%s'\n", status);
+}
