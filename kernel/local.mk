@@ -29,7 +29,16 @@ KERNEL_SRCS = \
 	kernel/lib/pagealloc.c \
 	kernel/lib/pvclock.c \
 	kernel/lib/timerq.c \
-	drivers/virtio/mmio_cmdline.c
+	drivers/virtio/mmio_cmdline.c \
+	xen/console.c \
+	xen/control.c \
+	xen/evtchn.c \
+	xen/gnttab.c \
+	xen/hypercall.c \
+	xen/plat_xen.c \
+	xen/xenbus.c \
+	xen/xs.c \
+	xen/xs_ring.c
 
 KERNEL_OBJS = $(addprefix k/,$(addsuffix .o,$(basename $(KERNEL_SRCS))))
 KCOMPILE = $(CC) $(KERNEL_ARCHFLAGS) $(KERNEL_CPPFLAGS) -I$(top_srcdir)/include $(KERNEL_CFLAGS)

@@ -6,6 +6,7 @@
  * consuming costs us bounded waiting, never a hang.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <xen/hvm/params.h>

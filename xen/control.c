@@ -5,6 +5,7 @@
  * appliance status the host tools read (`data/sluice/status`).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <xen/grant_table.h>
@@ -14,11 +15,12 @@
 #include "sluice/evloop.h"
 #include "sluice/kernel.h"
 #include "sluice/mm.h"
+#include "sluice/plat.h"
 #include "sluice/x86.h"
 #include "sluice/xen.h"
 #include "sluice/xen_plat.h"
 
-#define GNTTAB_MAX_FRAMES 32 /* 16384 grants: far more than our rings need */
+#define GNTTAB_FRAMES_WANTED 32 /* 16384 grants: far more than our rings need */
 
 struct xs_client xen_xs;
 struct gnttab xen_gnttab;
@@ -45,6 +47,8 @@ static void xs_work_fn(struct work *w)
 	(void)w;
 	xs_poll(&xen_xs);
 	xs_dispatch_watches(&xen_xs);
+	if (xs_rx_pending(&xen_xs)) /* each poll is bounded: come back for the rest */
+		work_post(&xs_work);
 }
 
 static void xs_notify(void *ctx)
@@ -137,7 +141,7 @@ int xen_gnttab_init(void)
 	rc = (int)xen_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_query_size, &q, 1);
 	if (rc < 0 || q.status != GNTST_okay)
 		return rc < 0 ? rc : -EIO;
-	max = MIN(q.max_nr_frames, GNTTAB_MAX_FRAMES);
+	max = MIN(q.max_nr_frames, GNTTAB_FRAMES_WANTED);
 	if (max == 0)
 		return -ENODEV;
 	/* Frames go into a hole (mapping over RAM would free that RAM, primer §6). */

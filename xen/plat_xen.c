@@ -6,6 +6,7 @@
  * PV console ring, xenstore, grant tables and domain control.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <xen/event_channel.h>
@@ -250,8 +251,8 @@ static int xen_init(void)
 	int rc;
 
 	pic_disable(); /* PVH has no PIC, but a stray port write is harmless */
-	if ((rc = map_shared_info()) < 0 || (rc = setup_upcall()) < 0 ||
-	    (rc = setup_timer()) < 0 || (rc = xen_console_init()) < 0)
+	if ((rc = map_shared_info()) < 0 || (rc = setup_upcall()) < 0 || (rc = setup_timer()) < 0 ||
+	    (rc = xen_console_init()) < 0)
 		return rc;
 	irq_enable(); /* xenstore waits for event-channel upcalls */
 	if ((rc = xen_xenstore_init()) < 0 || (rc = xen_gnttab_init()) < 0 ||

@@ -1,0 +1,19 @@
+# Host unit tests (Check) for the pure Xen modules: event channels and grant
+# tables. Same conventions as tests/unit/local.mk (included from the
+# top-level Makefile.am, which defines check_PROGRAMS, TESTS, AM_CPPFLAGS and
+# AM_CFLAGS; configure provides CHECK_CFLAGS/CHECK_LIBS and UNIT_SAN_CFLAGS).
+# The Xen public headers come from the system (libxen-dev), as for the kernel.
+
+check_PROGRAMS += tests/unit/test_evtchn
+tests_unit_test_evtchn_SOURCES = tests/unit/test_evtchn.c xen/evtchn.c
+tests_unit_test_evtchn_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(UNIT_SAN_CFLAGS)
+tests_unit_test_evtchn_LDFLAGS = $(UNIT_SAN_CFLAGS)
+tests_unit_test_evtchn_LDADD = $(CHECK_LIBS)
+TESTS += tests/unit/test_evtchn
+
+check_PROGRAMS += tests/unit/test_gnttab
+tests_unit_test_gnttab_SOURCES = tests/unit/test_gnttab.c xen/gnttab.c
+tests_unit_test_gnttab_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(UNIT_SAN_CFLAGS)
+tests_unit_test_gnttab_LDFLAGS = $(UNIT_SAN_CFLAGS)
+tests_unit_test_gnttab_LDADD = $(CHECK_LIBS)
+TESTS += tests/unit/test_gnttab
