@@ -116,11 +116,15 @@ uint64_t pvclock_read(const volatile struct pvclock_time_info *ti, uint64_t (*rd
 	} while ((version & 1) || version != ti->version);
 
 	/*
-	 * A TSC slightly behind the hypervisor's stamp (cross-CPU skew, a
-	 * just-migrated vCPU) would wrap to a huge delta; treat it as zero so
-	 * time cannot jump by centuries. (The TSC itself never wraps.)
+	 * The difference is taken modulo 2^64: Xen stamps HVM/PVH guests in
+	 * guest-TSC units, and a stamp taken before the guest's TSC origin is
+	 * "negative" (seen on Xen 4.17: stamp 2^64 - 1.03e9 with the TSC at
+	 * 1.03e9), so comparing the raw values would freeze the clock until
+	 * Xen's next update. Only a TSC really behind the stamp (cross-CPU
+	 * skew, a just-migrated vCPU) gives a negative signed difference;
+	 * treat that as zero so time cannot jump by centuries.
 	 */
-	if (tsc < tsc_ts)
+	if ((int64_t)(tsc - tsc_ts) < 0)
 		return sys;
 	return sys + pvclock_scale_delta(tsc - tsc_ts, mul, shift);
 }

@@ -329,6 +329,20 @@ START_TEST(test_tsc_khz_roundtrip)
 }
 END_TEST
 
+/* Xen stamps PVH guests in guest-TSC units: a stamp before the TSC origin wraps. */
+START_TEST(test_read_wrapped_stamp)
+{
+	ti_setup(2);
+	ti.tsc_timestamp = (uint64_t)-1031832059LL; /* as seen on Xen 4.17 */
+	ti.system_time = 3944165695ULL;
+	ti.tsc_to_system_mul = 1U << 31; /* 0.5 ns per tick */
+	ti.tsc_shift = 0;
+	fake_tsc = 1032733906ULL;
+	ck_assert_uint_eq(pvclock_read(&ti, fake_rdtsc),
+			  3944165695ULL + (1032733906ULL + 1031832059ULL) / 2);
+}
+END_TEST
+
 static Suite *pvclock_suite(void)
 {
 	Suite *s = suite_create("pvclock");
@@ -349,6 +363,7 @@ static Suite *pvclock_suite(void)
 	tcase_add_test(tc, test_read_tsc_behind_stamp);
 	tcase_add_test(tc, test_wall_ns);
 	tcase_add_test(tc, test_tsc_khz_roundtrip);
+	tcase_add_test(tc, test_read_wrapped_stamp);
 	suite_add_tcase(s, tc);
 	return s;
 }
