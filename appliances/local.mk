@@ -3,7 +3,10 @@
 HELLO_SRCS = appliances/hello/hello.c
 HELLO_OBJS = $(addprefix k/,$(HELLO_SRCS:.c=.o))
 
-noinst_DATA += appliances/hello/hello.elf
+# Installed into $(pkglibdir) (/usr/local/lib/sluice), where the xl
+# configs (tests/xen/hello.cfg) expect them.
+imagesdir = $(pkglibdir)
+images_DATA = appliances/hello/hello.elf
 appliances/hello/hello.elf: $(IMAGE_DEPS) $(HELLO_OBJS)
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(LINK_IMAGE) $@ $(KERNEL_OBJS) $(HELLO_OBJS)
 

@@ -26,6 +26,15 @@ void console_early_init(void)
 	serial_init();
 }
 
+/*
+ * Xen has port 0xE9 for every HVM/PVH guest but answers reads with 0xff
+ * before Xen 4.21: the Xen platform enables it on the CPUID signature.
+ */
+void debugcon_enable(void)
+{
+	debugcon_present = true;
+}
+
 void debugcon_write(const char *s, size_t len)
 {
 	if (!debugcon_present)

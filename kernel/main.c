@@ -47,15 +47,13 @@ void kernel_mark_ready(void)
 	printf("ready: %s up, entry->main %llu us, entry->ready %llu us\n", sluice_app.name,
 	       (unsigned long long)tsc_to_us(tsc_main - boot_tsc_entry),
 	       (unsigned long long)tsc_to_us(now - boot_tsc_entry));
-	if (plat->set_status)
-		plat->set_status("ready");
+	if (plat->publish)
+		plat->publish("status", "ready");
 }
 
 void kernel_shutdown(int status)
 {
 	irq_disable();
-	if (!plat) /* unsupported platform: nothing knows how to stop us */
-		cpu_halt_forever();
 	kprintf("sluice: stopping with status %d\n", status);
 	if (plat->console_flush)
 		plat->console_flush();
@@ -99,12 +97,6 @@ void kernel_main(void)
 	tsc_main = rdtsc();
 	console_early_init();
 	plat_detect();
-	if (!plat) {
-		static const char msg[] = "sluice: Xen detected, but this image has no Xen "
-					  "platform layer; halting\n";
-		debugcon_write(msg, sizeof(msg) - 1);
-		cpu_halt_forever();
-	}
 	if (plat->early_init && (rc = plat->early_init()) < 0)
 		panic("platform %s: early init failed (%d)", plat->name, rc);
 	if (boot_info.error)

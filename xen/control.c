@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <xen/grant_table.h>
@@ -203,7 +204,7 @@ static void on_shutdown(struct xs_watch *w, const char *path)
 	kprintf("xen: %s requested by the toolstack\n", req);
 	if (strcmp(req, "reboot") == 0)
 		xen_request_reboot();
-	xen_publish_status("stopping");
+	xen_publish("status", "stopping");
 	evloop_stop(SLUICE_EXIT_SUCCESS); /* the appliance returns; the kernel powers off */
 }
 
@@ -233,12 +234,15 @@ int xen_control_init(void)
 	shutdown_watch.fn = on_shutdown;
 	rc = xs_watch(&xen_xs, &shutdown_watch);
 	if (rc == 0)
-		xen_publish_status("booting");
+		xen_publish("status", "booting");
 	return rc;
 }
 
-void xen_publish_status(const char *status)
+void xen_publish(const char *key, const char *value)
 {
-	if (xs_write(&xen_xs, 0, "data/sluice/status", status, strlen(status)) < 0)
-		kprintf("xen: cannot publish status '%s'\n", status);
+	char path[96];
+
+	snprintf(path, sizeof(path), "data/sluice/%s", key);
+	if (xs_write(&xen_xs, 0, path, value, strlen(value)) < 0)
+		kprintf("xen: cannot publish %s = '%s'\n", path, value);
 }

@@ -17,6 +17,7 @@
 #include <xen/vcpu.h>
 
 #include "sluice/boot.h"
+#include "sluice/console.h"
 #include "sluice/evloop.h"
 #include "sluice/hw.h"
 #include "sluice/kernel.h"
@@ -177,7 +178,10 @@ static void memory_map_fallback(void)
 
 static int xen_early(void)
 {
-	int rc = xen_early_init(plat_cpuid_base);
+	int rc;
+
+	debugcon_enable(); /* early output until the console ring is up */
+	rc = xen_early_init(plat_cpuid_base);
 
 	if (rc < 0)
 		return rc;
@@ -287,6 +291,6 @@ const struct plat_ops plat_xen_ops = {
 	.monotonic_ns = xen_monotonic_ns,
 	.wallclock_ns = xen_wallclock_ns,
 	.timer_set = xen_timer_set,
-	.set_status = xen_publish_status,
+	.publish = xen_publish,
 	.shutdown = xen_shutdown,
 };

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 void console_early_init(void);
+void debugcon_enable(void);
 void debugcon_write(const char *s, size_t len);
 void serial_init(void);
 void serial_write(const char *s, size_t len);

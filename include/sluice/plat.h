@@ -32,8 +32,8 @@ struct plat_ops {
 	uint64_t (*wallclock_ns)(void);
 	/* Arm the one-shot wake-up for @deadline_ns (monotonic); UINT64_MAX = none. */
 	void (*timer_set)(uint64_t deadline_ns);
-	/* Optional: publish the appliance's status to the host (Xen: xenstore). */
-	void (*set_status)(const char *status);
+	/* Optional: publish a key for the host to read (Xen: data/sluice/<key>). */
+	void (*publish)(const char *key, const char *value);
 	/* Stop the VM with an exit status; never returns. */
 	void (*shutdown)(int status) __attribute__((noreturn));
 };
@@ -46,6 +46,7 @@ void plat_detect(void);
 extern uint32_t plat_cpuid_base;
 
 extern const struct plat_ops plat_qemu_ops;
+extern const struct plat_ops plat_xen_ops;
 
 /* TSC frequency, for boot-time measurements (0 until the platform knows it). */
 extern uint64_t plat_tsc_khz;

@@ -27,6 +27,6 @@ int xen_evtchn_send(uint32_t port);
 
 /* control.c: xenstore-driven domain control and status. */
 int xen_control_init(void);
-void xen_publish_status(const char *status);
+void xen_publish(const char *key, const char *value);
 
 #endif

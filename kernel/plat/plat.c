@@ -14,9 +14,6 @@ enum plat_kind plat_kind;
 const struct plat_ops *plat;
 uint32_t plat_cpuid_base;
 
-/* Provided by the Xen platform layer when it is linked in. */
-extern const struct plat_ops plat_xen_ops __attribute__((weak));
-
 static bool signature_is(uint32_t leaf, const char sig[12], uint32_t *max_leaf)
 {
 	uint32_t r[4];
@@ -40,7 +37,7 @@ void plat_detect(void)
 		if (signature_is(base, "XenVMMXenVMM", &max) && max - base >= 2) {
 			plat_kind = PLAT_XEN;
 			plat_cpuid_base = base;
-			plat = &plat_xen_ops ? &plat_xen_ops : NULL;
+			plat = &plat_xen_ops;
 			return;
 		}
 	}

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # SPDX-License-Identifier: BSD-2-Clause
 # Helpers for boot tests: boot an image under QEMU TCG, then assert on the
 # console and the exit status. Sourced by tests/boot/*.test.

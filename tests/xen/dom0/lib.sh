@@ -12,7 +12,7 @@
 # why), so a job can write `wait_console g 'ready' 10 || exit 1`.
 #
 #   now_ms                         wall-clock time, ms since the epoch
-#   uptime_ms                      dom0 uptime in ms (cheap; 10 ms steps)
+#   uptime_ms                      dom0 uptime in ms (/proc/uptime; 10 ms steps)
 #   rig_log MSG...                 timestamped line on stderr (→ job.log)
 #   xl_create CFG [KEY=VALUE...]   xl create; prints the new domid
 #   domid_of NAME                  prints NAME's domid, fails if none
@@ -26,6 +26,8 @@
 #   wait_domain_gone NAME TIMEOUT  no domain NAME any more
 #   wait_xs PATH VALUE TIMEOUT     xenstore-read PATH prints VALUE
 #   dump_xenstore FILE [PATH]      xenstore-ls -f PATH (default /) to FILE
+#   wait_until TIMEOUT WHAT CMD... run CMD until it succeeds (WHAT is for
+#                                  the timeout message)
 
 RIG_OUT=${RIG_OUT:-/job/out}
 RIG_CONSOLE_DIR=/var/log/xen/console
@@ -70,9 +72,9 @@ rig_log() {
 	echo "[$(uptime_ms) ms] $*" >&2
 }
 
-# _rig_until TIMEOUT WHAT COMMAND...: run COMMAND until it succeeds or
+# wait_until TIMEOUT WHAT COMMAND...: run COMMAND until it succeeds or
 # TIMEOUT has passed (measured on dom0's uptime clock).
-_rig_until() {
+wait_until() {
 	_end=$(($(uptime_ms) + $(_rig_ms "$1")))
 	_what=$2
 	shift 2
@@ -134,7 +136,7 @@ _rig_console_has() {
 }
 
 wait_console() {
-	_rig_until "$3" "console of $1 matching /$2/" \
+	wait_until "$3" "console of $1 matching /$2/" \
 		_rig_console_has "$(console_file "$1")" "$2"
 }
 
@@ -143,7 +145,7 @@ _rig_dmesg_has() {
 }
 
 wait_dmesg() {
-	_rig_until "$2" "xl dmesg matching /$1/" _rig_dmesg_has "$1"
+	wait_until "$2" "xl dmesg matching /$1/" _rig_dmesg_has "$1"
 }
 
 _rig_state_has() {
@@ -152,7 +154,7 @@ _rig_state_has() {
 }
 
 wait_domain_state() {
-	_rig_until "$3" "domain $1 in a state of [$2]" _rig_state_has "$1" "$2"
+	wait_until "$3" "domain $1 in a state of [$2]" _rig_state_has "$1" "$2"
 }
 
 _rig_gone() {
@@ -160,7 +162,7 @@ _rig_gone() {
 }
 
 wait_domain_gone() {
-	_rig_until "$2" "domain $1 gone" _rig_gone "$1"
+	wait_until "$2" "domain $1 gone" _rig_gone "$1"
 }
 
 _rig_xs_is() {
@@ -168,7 +170,7 @@ _rig_xs_is() {
 }
 
 wait_xs() {
-	_rig_until "$3" "xenstore $1 = \"$2\"" _rig_xs_is "$1" "$2"
+	wait_until "$3" "xenstore $1 = \"$2\"" _rig_xs_is "$1" "$2"
 }
 
 dump_xenstore() {
