@@ -22,6 +22,7 @@ KERNEL_SRCS = \
 	kernel/evloop.c \
 	kernel/libc_glue.c \
 	kernel/main.c \
+	kernel/netdev.c \
 	kernel/random.c \
 	kernel/lib/cmdline.c \
 	kernel/lib/ksyms.c \

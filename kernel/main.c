@@ -115,6 +115,8 @@ void kernel_main(void)
 		      "refusing to run with a predictable seed (QEMU TCG: use -cpu max)");
 	parse_cmdline();
 	irq_enable();
+	if (plat->probe_devices && (rc = plat->probe_devices()) < 0)
+		kprintf("devices: probing failed (%d); continuing with what was found\n", rc);
 	status = sluice_app.main();
 	kernel_shutdown(status);
 }

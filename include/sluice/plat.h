@@ -32,6 +32,11 @@ struct plat_ops {
 	uint64_t (*wallclock_ns)(void);
 	/* Arm the one-shot wake-up for @deadline_ns (monotonic); UINT64_MAX = none. */
 	void (*timer_set)(uint64_t deadline_ns);
+	/*
+	 * Optional: find and register devices (virtio on QEMU, xenbus on Xen),
+	 * after the command line is parsed. 0 or -errno.
+	 */
+	int (*probe_devices)(void);
 	/* Optional: publish a key for the host to read (Xen: data/sluice/<key>). */
 	void (*publish)(const char *key, const char *value);
 	/* Stop the VM with an exit status; never returns. */

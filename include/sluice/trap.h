@@ -27,6 +27,9 @@ void idt_init(void);
  */
 int irq_register(unsigned int vector, irq_handler_fn fn, void *arg);
 
+/* Allocate a free device vector (0x40-0xdf) with a handler: vector or -ENOSPC. */
+int irq_alloc_vector(irq_handler_fn fn, void *arg);
+
 /* Called from isr_common. */
 void trap_dispatch(struct trap_frame *tf);
 

@@ -60,6 +60,18 @@ void idt_init(void)
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
+/* Device vectors are handed out from 0x40 up; 0xf0 and above are fixed ones. */
+#define VEC_DYNAMIC_FIRST 0x40
+#define VEC_DYNAMIC_LAST 0xdf
+
+int irq_alloc_vector(irq_handler_fn fn, void *arg)
+{
+	for (unsigned int v = VEC_DYNAMIC_FIRST; v <= VEC_DYNAMIC_LAST; v++)
+		if (!handlers[v].fn && irq_register(v, fn, arg) == 0)
+			return (int)v;
+	return -ENOSPC;
+}
+
 int irq_register(unsigned int vector, irq_handler_fn fn, void *arg)
 {
 	if (vector < TRAP_IRQ_BASE || vector > 255 || !fn)
