@@ -9,15 +9,9 @@
 check_PROGRAMS += tests/unit/test_xenstore
 tests_unit_test_xenstore_SOURCES = tests/unit/test_xenstore.c tests/unit/fake_xenstore.c \
 	tests/unit/fake_xenstore.h xen/xs.c xen/xs_ring.c
-tests_unit_test_xenstore_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(UNIT_SAN_CFLAGS)
-tests_unit_test_xenstore_LDFLAGS = $(UNIT_SAN_CFLAGS)
-tests_unit_test_xenstore_LDADD = $(CHECK_LIBS)
 TESTS += tests/unit/test_xenstore
 
 check_PROGRAMS += tests/unit/test_xenbus
 tests_unit_test_xenbus_SOURCES = tests/unit/test_xenbus.c tests/unit/fake_xenstore.c \
 	tests/unit/fake_xenstore.h xen/xs.c xen/xs_ring.c xen/xenbus.c
-tests_unit_test_xenbus_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(UNIT_SAN_CFLAGS)
-tests_unit_test_xenbus_LDFLAGS = $(UNIT_SAN_CFLAGS)
-tests_unit_test_xenbus_LDADD = $(CHECK_LIBS)
 TESTS += tests/unit/test_xenbus

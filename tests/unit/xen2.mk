@@ -6,14 +6,8 @@
 
 check_PROGRAMS += tests/unit/test_evtchn
 tests_unit_test_evtchn_SOURCES = tests/unit/test_evtchn.c xen/evtchn.c
-tests_unit_test_evtchn_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(UNIT_SAN_CFLAGS)
-tests_unit_test_evtchn_LDFLAGS = $(UNIT_SAN_CFLAGS)
-tests_unit_test_evtchn_LDADD = $(CHECK_LIBS)
 TESTS += tests/unit/test_evtchn
 
 check_PROGRAMS += tests/unit/test_gnttab
 tests_unit_test_gnttab_SOURCES = tests/unit/test_gnttab.c xen/gnttab.c
-tests_unit_test_gnttab_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(UNIT_SAN_CFLAGS)
-tests_unit_test_gnttab_LDFLAGS = $(UNIT_SAN_CFLAGS)
-tests_unit_test_gnttab_LDADD = $(CHECK_LIBS)
 TESTS += tests/unit/test_gnttab
