@@ -63,26 +63,28 @@ void evloop_stop(int status)
 	stop_requested = true;
 }
 
-/* Run everything that is due. Returns true if anything ran. */
+/*
+ * Run everything that is due. Returns true if anything ran. Only the work
+ * queued when the pass starts runs in it: work that re-posts itself (a NIC
+ * with more packets than its budget) waits for the next pass, so timers
+ * and other devices are never starved by a busy one.
+ */
 static bool run_due(void)
 {
 	bool ran = false;
 	struct timer *t;
-	struct work *w;
+	struct work *w, *batch;
 	uint64_t f;
 
-	for (;;) {
-		f = irq_save();
-		w = work_head;
-		if (w) {
-			work_head = w->next;
-			if (!work_head)
-				work_tail = &work_head;
-			w->queued = false;
-		}
-		irq_restore(f);
-		if (!w)
-			break;
+	f = irq_save();
+	batch = work_head;
+	work_head = NULL;
+	work_tail = &work_head;
+	irq_restore(f);
+	while (batch) {
+		w = batch;
+		batch = w->next;
+		w->queued = false;
 		w->fn(w);
 		ran = true;
 	}

@@ -9,6 +9,7 @@
 
 #include "sluice/boot.h"
 #include "sluice/console.h"
+#include "sluice/drivers.h"
 #include "sluice/hw.h"
 #include "sluice/kernel.h"
 #include "sluice/plat.h"
@@ -186,5 +187,6 @@ const struct plat_ops plat_qemu_ops = {
 	.monotonic_ns = qemu_monotonic_ns,
 	.wallclock_ns = qemu_wallclock_ns,
 	.timer_set = qemu_timer_set,
+	.probe_devices = virtio_probe_all,
 	.shutdown = qemu_shutdown,
 };

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Device discovery entry points the platforms call (plat_ops.probe_devices). */
+#ifndef SLUICE_DRIVERS_H
+#define SLUICE_DRIVERS_H
+
+/* QEMU/KVM: virtio-net over PCI and over MMIO. Returns devices found or -errno. */
+int virtio_probe_all(void);
+
+/* Xen: a netfront per device/vif entry. Returns devices found or -errno. */
+int netfront_probe_all(void);
+
+#endif
