@@ -3,4 +3,7 @@
 bench-boot: appliances/hello/hello.elf
 	$(SHELL) $(srcdir)/bench/boot --image appliances/hello/hello.elf
 .PHONY: bench-boot
+bench-net: appliances/echo/echo.elf
+	$(SHELL) $(srcdir)/bench/net --image appliances/echo/echo.elf
+.PHONY: bench-net
 EXTRA_DIST += bench/boot

@@ -53,7 +53,8 @@ static const struct sdt_header *table(uint64_t pa, const char *sig)
 	return sum(h, h->length) == 0 ? h : NULL;
 }
 
-static const struct sdt_header *find_fadt(uint64_t rsdp_pa)
+/* Walk the RSDT/XSDT for a table with @sig. */
+static const struct sdt_header *find_table(uint64_t rsdp_pa, const char *sig)
 {
 	const uint8_t *rsdp = (const void *)rsdp_pa;
 	const struct sdt_header *root;
@@ -71,7 +72,7 @@ static const struct sdt_header *find_fadt(uint64_t rsdp_pa)
 	for (uint32_t off = sizeof(*root); off + width <= root->length; off += width) {
 		const uint8_t *p = (const uint8_t *)root + off;
 		uint64_t pa = xsdt ? *(const uint64_t *)p : *(const uint32_t *)p;
-		const struct sdt_header *t = table(pa, "FACP");
+		const struct sdt_header *t = table(pa, sig);
 
 		if (t)
 			return t;
@@ -105,19 +106,88 @@ static int s5_slp_typ(const struct sdt_header *dsdt)
 	return -ENOENT;
 }
 
+static const struct sdt_header *find_fadt(uint64_t rsdp_pa)
+{
+	return find_table(rsdp_pa, "FACP");
+}
+
+/*
+ * IOAPICs from the MADT: entries of type 1 (12 bytes: id, reserved,
+ * address u32, GSI base u32) after the 44-byte header. Lengths come from
+ * firmware, so a zero or overlong entry ends the walk.
+ */
+int acpi_find_ioapics(uint64_t rsdp_pa, int (*add)(uint64_t base, uint32_t gsi_base))
+{
+	const struct sdt_header *madt = rsdp_pa ? find_table(rsdp_pa, "APIC") : NULL;
+	const uint8_t *p, *end;
+	int found = 0;
+
+	if (!madt || madt->length < 44)
+		return -ENODEV;
+	end = (const uint8_t *)madt + madt->length;
+	for (p = (const uint8_t *)madt + 44; p + 2 <= end && p[1] >= 2 && p + p[1] <= end;
+	     p += p[1]) {
+		if (p[0] == 1 && p[1] >= 12 &&
+		    add(*(const uint32_t *)(p + 4), *(const uint32_t *)(p + 8)) == 0)
+			found++;
+	}
+	return found;
+}
+
+static const struct sdt_header *find_dsdt(const struct sdt_header *fadt)
+{
+	const uint8_t *f = (const uint8_t *)fadt;
+	uint64_t dsdt_pa;
+
+	if (!fadt || fadt->length < 116)
+		return NULL;
+	dsdt_pa = fadt->length >= 148 && *(const uint64_t *)(f + 140) ? *(const uint64_t *)(f + 140)
+								      : *(const uint32_t *)(f + 40);
+	return table(dsdt_pa, "DSDT");
+}
+
+/*
+ * QEMU's microvm with ACPI describes its virtio-mmio transports only in the
+ * DSDT (no virtio_mmio.device= on the command line): Device (VRxx) with
+ * _HID "LNRO0005" and a _CRS of Memory32Fixed (tag 0x86) + Extended
+ * Interrupt (tag 0x89). We look for exactly that encoding right after each
+ * _HID string; it is firmware data, so every field is range-checked by
+ * virtio_mmio_add() and anything else is ignored.
+ */
+int acpi_find_virtio_mmio(uint64_t rsdp_pa, int (*add)(uint64_t base, uint64_t size, uint32_t irq))
+{
+	const struct sdt_header *dsdt = rsdp_pa ? find_dsdt(find_fadt(rsdp_pa)) : NULL;
+	const uint8_t *p, *end, *q, *qend;
+	int found = 0;
+
+	if (!dsdt)
+		return -ENODEV;
+	p = (const uint8_t *)dsdt + sizeof(*dsdt);
+	end = (const uint8_t *)dsdt + dsdt->length;
+	for (; p + 9 <= end; p++) {
+		if (memcmp(p, "LNRO0005", 9) != 0) /* includes the NUL */
+			continue;
+		qend = MIN(end, p + 96); /* the _CRS follows within the same small Device */
+		for (q = p + 9; q + 20 <= qend; q++) {
+			if (q[0] != 0x86 || q[1] != 0x09 || q[2] != 0x00 || q[12] != 0x89)
+				continue;
+			/* Memory32Fixed: base at +4, length at +8; interrupt number at +17. */
+			if (add(*(const uint32_t *)(q + 4), *(const uint32_t *)(q + 8),
+				*(const uint32_t *)(q + 17)) == 0)
+				found++;
+			break;
+		}
+	}
+	return found;
+}
+
 int acpi_poweroff(uint64_t rsdp_pa)
 {
 	const struct sdt_header *fadt = rsdp_pa ? find_fadt(rsdp_pa) : NULL;
 	const uint8_t *f = (const uint8_t *)fadt;
-	const struct sdt_header *dsdt;
-	uint64_t dsdt_pa;
+	const struct sdt_header *dsdt = find_dsdt(fadt);
 	int typ;
 
-	if (!fadt || fadt->length < 116)
-		return -ENODEV;
-	dsdt_pa = fadt->length >= 148 && *(const uint64_t *)(f + 140) ? *(const uint64_t *)(f + 140)
-								      : *(const uint32_t *)(f + 40);
-	dsdt = table(dsdt_pa, "DSDT");
 	typ = dsdt ? s5_slp_typ(dsdt) : -ENODEV;
 	if (typ < 0)
 		return typ;

@@ -18,6 +18,7 @@
 
 #include "sluice/boot.h"
 #include "sluice/console.h"
+#include "sluice/drivers.h"
 #include "sluice/evloop.h"
 #include "sluice/hw.h"
 #include "sluice/kernel.h"
@@ -291,6 +292,7 @@ const struct plat_ops plat_xen_ops = {
 	.monotonic_ns = xen_monotonic_ns,
 	.wallclock_ns = xen_wallclock_ns,
 	.timer_set = xen_timer_set,
+	.probe_devices = netfront_probe_all,
 	.publish = xen_publish,
 	.shutdown = xen_shutdown,
 };

@@ -31,6 +31,15 @@ int pit_calibrate(unsigned int ms, uint64_t *tsc_hz, uint64_t *lapic_hz);
 /* Read the CMOS real-time clock as seconds since the epoch; 0 or -errno. */
 int rtc_read(int64_t *epoch_sec);
 
+/*
+ * Find virtio-mmio transports described in the DSDT (QEMU microvm with ACPI)
+ * and pass each to @add; returns how many @add accepted, or -ENODEV.
+ */
+int acpi_find_virtio_mmio(uint64_t rsdp_pa, int (*add)(uint64_t base, uint64_t size, uint32_t irq));
+
+/* IOAPICs listed in the MADT, passed to @add; returns how many were accepted. */
+int acpi_find_ioapics(uint64_t rsdp_pa, int (*add)(uint64_t base, uint32_t gsi_base));
+
 /* Power off through ACPI (FADT PM1a or the hardware-reduced sleep register). */
 int acpi_poweroff(uint64_t rsdp_paddr);
 

@@ -21,6 +21,9 @@ struct virtio_mmio_dev {
 /* Parse "SIZE[K|M]@BASE:IRQ"; 0 or -EINVAL with a reason in @err. */
 int virtio_mmio_parse(const char *s, struct virtio_mmio_dev *dev, char *err, size_t errlen);
 
+/* Record a transport (validated, duplicates refused): 0, -EINVAL, -EEXIST, -E2BIG. */
+int virtio_mmio_add(uint64_t base, uint64_t size, uint32_t irq);
+
 /* Command-line hook: parse and record one transport. */
 int virtio_mmio_cmdline(const char *value, void *ctx, char *err, size_t errlen);
 

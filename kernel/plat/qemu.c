@@ -15,6 +15,7 @@
 #include "sluice/plat.h"
 #include "sluice/pvclock.h"
 #include "sluice/trap.h"
+#include "sluice/virtio_mmio.h"
 #include "sluice/x86.h"
 
 #define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00
@@ -153,6 +154,16 @@ static int qemu_init(void)
 	return 0;
 }
 
+/*
+ * microvm with ACPI lists its virtio-mmio transports only in the DSDT;
+ * without ACPI, QEMU puts them on the command line (already parsed).
+ */
+static int qemu_probe_devices(void)
+{
+	acpi_find_virtio_mmio(boot_info.si.rsdp_paddr, virtio_mmio_add);
+	return virtio_probe_all();
+}
+
 static void qemu_console_write(const char *s, size_t len)
 {
 	serial_write(s, len);
@@ -187,6 +198,6 @@ const struct plat_ops plat_qemu_ops = {
 	.monotonic_ns = qemu_monotonic_ns,
 	.wallclock_ns = qemu_wallclock_ns,
 	.timer_set = qemu_timer_set,
-	.probe_devices = virtio_probe_all,
+	.probe_devices = qemu_probe_devices,
 	.shutdown = qemu_shutdown,
 };

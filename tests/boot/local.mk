@@ -17,7 +17,7 @@ BOOT_TESTS = \
 	tests/boot/shutdown.test
 
 TESTS += $(BOOT_TESTS)
-check_DATA = tests/boot/boottest.elf appliances/hello/hello.elf
+check_DATA += tests/boot/boottest.elf appliances/hello/hello.elf
 TEST_EXTENSIONS = .test
 TEST_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = top_builddir=$(top_builddir); export top_builddir;

@@ -2,6 +2,7 @@
 /* Unit tests: kernel symbol lookup (backtraces) and virtio_mmio.device= parsing. */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,12 +95,20 @@ START_TEST(virtio_mmio_cmdline_records_and_limits)
 	char err[80];
 
 	virtio_mmio_ndevs = 0;
-	for (int i = 0; i < VIRTIO_MMIO_MAX; i++)
-		ck_assert_int_eq(virtio_mmio_cmdline("512@0xfeb00000:12", NULL, err, sizeof(err)),
-				 0);
+	ck_assert_int_eq(virtio_mmio_cmdline("512@0xfeb00000:12", NULL, err, sizeof(err)), 0);
+	/* The same transport twice (command line and ACPI, or a typo) is refused. */
+	ck_assert_int_eq(virtio_mmio_cmdline("512@0xfeb00000:12", NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(virtio_mmio_add(0xfeb00000, 512, 12), -EEXIST);
+	for (int i = 1; i < VIRTIO_MMIO_MAX; i++) {
+		char tok[40];
+
+		snprintf(tok, sizeof(tok), "512@%#x:%d", 0xfeb00000 + 512 * i, 12 + i);
+		ck_assert_int_eq(virtio_mmio_cmdline(tok, NULL, err, sizeof(err)), 0);
+	}
 	ck_assert_uint_eq(virtio_mmio_ndevs, VIRTIO_MMIO_MAX);
-	ck_assert_int_eq(virtio_mmio_cmdline("512@0xfeb00000:12", NULL, err, sizeof(err)), -E2BIG);
+	ck_assert_int_eq(virtio_mmio_cmdline("512@0xfec00000:12", NULL, err, sizeof(err)), -E2BIG);
 	ck_assert_uint_eq(virtio_mmio_ndevs, VIRTIO_MMIO_MAX);
+	ck_assert_uint_eq(virtio_mmio_devs[5].base, 0xfeb00000 + 512 * 5);
 }
 END_TEST
 

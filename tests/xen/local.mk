@@ -6,10 +6,12 @@
 # A cold cache needs the Debian archive once (~80 MB).
 XEN_TESTS = \
 	tests/xen/selftest.test \
-	tests/xen/lifecycle.test
+	tests/xen/lifecycle.test \
+	tests/xen/echo.test \
+	$(XEN_NET_TESTS)
 
 EXTRA_DIST += $(XEN_TESTS) tests/xen/rig tests/xen/dom0/init tests/xen/dom0/lib.sh \
-	tests/xen/README.md tests/xen/hello.cfg tests/xen/jobs/lifecycle.sh
+	tests/xen/README.md tests/xen/hello.cfg tests/xen/jobs/lifecycle.sh tests/xen/jobs/echo.sh
 
 # The automake test harness, on just these tests (hello-pvh.test needs the
 # hello image, which `check` builds through check_DATA).

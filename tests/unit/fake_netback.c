@@ -1,0 +1,851 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Fake Xen, fake netback and kernel shim for the netfront unit tests (see
+ * fake_netback.h). Everything runs on one thread: an "interrupt" is the
+ * fake Xen calling evtchn_demux() at the point where the real upcall could
+ * arrive (after a notify, or when unmasking a pending port), never nested.
+ */
+#define _GNU_SOURCE /* MAP_FIXED_NOREPLACE */
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "fake_netback.h"
+#include "sluice/evtchn.h"
+#include "sluice/gnttab.h"
+#include "sluice/kernel.h"
+#include "sluice/mm.h"
+#include "sluice/timerq.h"
+#include "sluice/xen_plat.h"
+#include "sluice/xenbus.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* The driver's view of the platform (xen_plat.h). */
+struct evtchn_ctl xen_evtchn;
+struct xs_client xen_xs;
+struct gnttab xen_gnttab;
+uint32_t xen_domid = FAKE_DOMID;
+
+struct fake_xs fnb_xs;
+
+/* ---- pages: a low arena, so that frame numbers fit a v1 grant entry ---- */
+
+#define ARENA_BASE 0x20000000UL
+#define ARENA_PAGES 8192U
+enum { PG_UNUSED, PG_LIVE, PG_FREE };
+
+static uint8_t *arena;
+static uint8_t pg_state[ARENA_PAGES];
+static uint32_t fifo[ARENA_PAGES]; /* freed pages, reused oldest first */
+static unsigned int fifo_head, fifo_len, next_fresh, live;
+static int fail_after = -1;
+
+static void arena_init(void)
+{
+	if (arena)
+		munmap(arena, (size_t)ARENA_PAGES * 4096);
+	arena = mmap((void *)ARENA_BASE, (size_t)ARENA_PAGES * 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+	ck_assert_ptr_eq(arena, (void *)ARENA_BASE);
+	memset(pg_state, 0, sizeof(pg_state));
+	fifo_head = fifo_len = next_fresh = live = 0;
+	fail_after = -1;
+	POISON(arena, (size_t)ARENA_PAGES * 4096);
+}
+
+void *page_alloc(size_t npages)
+{
+	uint32_t i;
+
+	ck_assert_uint_eq(npages, 1);
+	if (fail_after == 0)
+		return NULL;
+	if (fail_after > 0)
+		fail_after--;
+	if (next_fresh < ARENA_PAGES) {
+		i = next_fresh++;
+	} else {
+		ck_assert_msg(fifo_len > 0, "arena exhausted");
+		i = fifo[fifo_head];
+		fifo_head = (fifo_head + 1) % ARENA_PAGES;
+		fifo_len--;
+	}
+	pg_state[i] = PG_LIVE;
+	live++;
+	UNPOISON(arena + (size_t)i * 4096, 4096);
+	memset(arena + (size_t)i * 4096, 0, 4096);
+	return arena + (size_t)i * 4096;
+}
+
+void page_free(void *p, size_t npages)
+{
+	size_t i = ((uint8_t *)p - arena) / 4096;
+
+	ck_assert_uint_eq(npages, 1);
+	ck_assert_msg((uint8_t *)p >= arena && i < ARENA_PAGES && ((uintptr_t)p & 4095) == 0,
+		      "page_free(%p): not an arena page", p);
+	ck_assert_msg(pg_state[i] == PG_LIVE, "page_free(%p): not allocated", p);
+	pg_state[i] = PG_FREE;
+	live--;
+	memset(p, 0xdd, 4096);
+	POISON(p, 4096);
+	fifo[(fifo_head + fifo_len++) % ARENA_PAGES] = (uint32_t)i;
+}
+
+bool shim_page_live(const void *page)
+{
+	size_t i = ((const uint8_t *)page - arena) / 4096;
+
+	return (const uint8_t *)page >= arena && i < ARENA_PAGES && pg_state[i] == PG_LIVE;
+}
+
+unsigned int shim_pages_live(void)
+{
+	return live;
+}
+
+void shim_page_fail_after(int n)
+{
+	fail_after = n;
+}
+
+/* ---- log, clock, timers, work ---- */
+
+#define LOG_LINES 512
+static char log_lines[LOG_LINES][200];
+static unsigned int nlog;
+
+int kprintf(const char *fmt, ...)
+{
+	char b[200];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	if (getenv("NF_TEST_VERBOSE"))
+		fprintf(stderr, "kprintf: %s", b);
+	if (nlog < LOG_LINES)
+		memcpy(log_lines[nlog++], b, sizeof(b));
+	return n;
+}
+
+unsigned int shim_log_count(const char *needle)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < nlog; i++)
+		n += strstr(log_lines[i], needle) != NULL;
+	return n;
+}
+
+static struct timerq timers;
+static struct work *work_head, **work_tail = &work_head;
+
+uint64_t now_ns(void)
+{
+	return fnb_xs.now;
+}
+
+uint64_t shim_now(void)
+{
+	return fnb_xs.now;
+}
+
+void timer_arm_at(struct timer *t, uint64_t deadline)
+{
+	timerq_arm(&timers, t, deadline);
+}
+
+void timer_arm_in(struct timer *t, uint64_t delay)
+{
+	timerq_arm(&timers, t, now_ns() + delay);
+}
+
+void timer_cancel(struct timer *t)
+{
+	timerq_cancel(&timers, t);
+}
+
+void work_post(struct work *w)
+{
+	if (w->queued)
+		return;
+	w->queued = true;
+	w->next = NULL;
+	*work_tail = w;
+	work_tail = &w->next;
+}
+
+void shim_run_work(void)
+{
+	for (unsigned int i = 0; i < 100000; i++) {
+		struct work *w = work_head;
+		struct timer *t;
+
+		if (w) {
+			work_head = w->next;
+			if (!work_head)
+				work_tail = &work_head;
+			w->queued = false;
+			w->fn(w);
+			continue;
+		}
+		t = timerq_pop_expired(&timers, now_ns());
+		if (!t)
+			return;
+		t->fn(t, t->arg);
+	}
+	ck_abort_msg("loop work never settles");
+}
+
+void shim_advance(uint64_t ns)
+{
+	fnb_xs.now += ns;
+	shim_run_work();
+}
+
+/* ---- packet buffers and the netdev layer (as kernel/netdev.c, minus interrupts) ---- */
+
+static struct netdev *devices[NETDEV_MAX];
+static unsigned int ndevices;
+static struct pktbuf *rxq[NETDEV_MAX], *rxq_tail[NETDEV_MAX];
+static unsigned int rxq_len[NETDEV_MAX];
+static struct pktbuf_pool txpool;
+
+int pktbuf_pool_init(struct pktbuf_pool *pool, const char *name, unsigned int n)
+{
+	struct pktbuf *meta = calloc(n, sizeof(*meta));
+
+	ck_assert_ptr_nonnull(meta);
+	memset(pool, 0, sizeof(*pool));
+	pool->name = name;
+	for (unsigned int i = 0; i < n; i++) {
+		meta[i].page = page_alloc(1);
+		if (!meta[i].page)
+			break;
+		meta[i].pool = pool;
+		meta[i].batch_next = pool->free;
+		pool->free = &meta[i];
+		pool->total++;
+		pool->nfree++;
+	}
+	return pool->total == n ? 0 : -ENOMEM;
+}
+
+struct pktbuf *pktbuf_alloc(struct pktbuf_pool *pool)
+{
+	struct pktbuf *p = pool->free;
+
+	if (!p) {
+		pool->alloc_failures++;
+		return NULL;
+	}
+	pool->free = p->batch_next;
+	pool->nfree--;
+	ck_assert_msg(shim_page_live(p->page), "pool %s hands out a freed page", pool->name);
+	p->off = PKTBUF_HEADROOM;
+	p->len = 0;
+	p->flags = 0;
+	p->csum_start = p->csum_offset = 0;
+	p->next = p->batch_next = NULL;
+	p->drv = 0;
+	p->refs = 1;
+	return p;
+}
+
+void pktbuf_free(struct pktbuf *p)
+{
+	while (p) {
+		struct pktbuf *next = p->next;
+
+		ck_assert_msg(p->refs > 0, "pktbuf %p freed twice", (void *)p);
+		if (--p->refs == 0) {
+			p->batch_next = p->pool->free;
+			p->pool->free = p;
+			p->pool->nfree++;
+		}
+		p = next;
+	}
+}
+
+size_t pktbuf_chain_len(const struct pktbuf *p)
+{
+	size_t n = 0;
+
+	for (; p; p = p->next)
+		n += p->len;
+	return n;
+}
+
+struct pktbuf *shim_tx_alloc(void)
+{
+	return pktbuf_alloc(&txpool);
+}
+
+unsigned int shim_tx_pool_free(void)
+{
+	return txpool.nfree;
+}
+
+static void netdev_work(struct work *w)
+{
+	struct netdev *dev = container_of(w, struct netdev, work);
+	struct pktbuf *pkts[NETDEV_POLL_BUDGET];
+	unsigned int n;
+	bool more;
+
+	dev->stats.polls++;
+	if (dev->broken)
+		return;
+	n = dev->ops->rx(dev, 0, pkts, NETDEV_POLL_BUDGET);
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int d = dev->index;
+
+		ck_assert_ptr_nonnull(pkts[i]);
+		dev->stats.rx_packets++;
+		dev->stats.rx_bytes += pktbuf_chain_len(pkts[i]);
+		pkts[i]->batch_next = NULL;
+		if (rxq[d])
+			rxq_tail[d]->batch_next = pkts[i];
+		else
+			rxq[d] = pkts[i];
+		rxq_tail[d] = pkts[i];
+		rxq_len[d]++;
+	}
+	more = dev->ops->service(dev);
+	if (dev->broken)
+		return;
+	if (n == NETDEV_POLL_BUDGET || more || dev->polling || dev->ops->irq_enable(dev))
+		work_post(w);
+}
+
+struct pktbuf *shim_rx_pop(struct netdev *dev)
+{
+	struct pktbuf *p = rxq[dev->index];
+
+	if (p) {
+		rxq[dev->index] = p->batch_next;
+		rxq_len[dev->index]--;
+		p->batch_next = NULL;
+	}
+	return p;
+}
+
+unsigned int shim_rx_queued(struct netdev *dev)
+{
+	return rxq_len[dev->index];
+}
+
+int netdev_register(struct netdev *dev)
+{
+	if (ndevices >= NETDEV_MAX)
+		return -E2BIG;
+	dev->index = ndevices;
+	snprintf(dev->name, sizeof(dev->name), "net%u", ndevices);
+	dev->work.fn = netdev_work;
+	if (dev->nqueues == 0)
+		dev->nqueues = 1;
+	devices[ndevices++] = dev;
+	return 0;
+}
+
+unsigned int netdev_count(void)
+{
+	return ndevices;
+}
+
+struct netdev *shim_netdev(unsigned int i)
+{
+	return i < ndevices ? devices[i] : NULL;
+}
+
+int netdev_start(struct netdev *dev)
+{
+	int rc = dev->ops->start(dev);
+
+	if (rc == 0)
+		work_post(&dev->work);
+	return rc;
+}
+
+int netdev_tx(struct netdev *dev, struct pktbuf *pkt)
+{
+	size_t len = pktbuf_chain_len(pkt);
+	int rc;
+
+	if (dev->broken || !dev->link_up) {
+		dev->stats.tx_drops++;
+		pktbuf_free(pkt);
+		return -ENETDOWN;
+	}
+	rc = dev->ops->tx(dev, 0, pkt);
+	if (rc < 0) {
+		pktbuf_free(pkt);
+		return rc;
+	}
+	dev->stats.tx_packets++;
+	dev->stats.tx_bytes += len;
+	return 0;
+}
+
+void netdev_irq(struct netdev *dev)
+{
+	dev->stats.irqs++;
+	dev->ops->irq_disable(dev);
+	work_post(&dev->work);
+}
+
+void netdev_set_link(struct netdev *dev, bool up)
+{
+	if (dev->link_up == up)
+		return;
+	dev->link_up = up;
+	kprintf("%s: link %s\n", dev->name, up ? "up" : "down");
+}
+
+void netdev_set_broken(struct netdev *dev, const char *reason)
+{
+	if (dev->broken)
+		return;
+	dev->broken = true;
+	dev->broken_reason = reason;
+	kprintf("%s: %s: disabled: %s\n", dev->name, dev->driver, reason);
+	netdev_set_link(dev, false);
+}
+
+void netdev_format_mac(const uint8_t mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
+/* ---- fake Xen: event channels and the grant table ---- */
+
+static struct shared_info *si;
+static uint32_t next_port;
+static bool in_upcall;
+static struct fnb_vif vifs[FNB_MAX_VIFS];
+static grant_entry_v1_t *gtab;
+static uint32_t gstore[8 * 512];
+
+/* Deliver a pending upcall now, as the CPU would with interrupts on; never nested. */
+static void upcall(void)
+{
+	if (in_upcall)
+		return;
+	in_upcall = true;
+	while (__atomic_load_n(&si->vcpu_info[0].evtchn_upcall_pending, __ATOMIC_SEQ_CST))
+		evtchn_demux(&xen_evtchn, 0);
+	in_upcall = false;
+}
+
+static void raise_sel(uint32_t port)
+{
+	__atomic_fetch_or(&si->vcpu_info[0].evtchn_pending_sel, 1UL << (port / 64),
+			  __ATOMIC_SEQ_CST);
+	__atomic_store_n(&si->vcpu_info[0].evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+}
+
+/* EVTCHNOP_unmask: clear MASK; if PENDING, raise the upcall again. */
+static int ev_unmask(void *ctx, uint32_t port)
+{
+	unsigned long bit = 1UL << (port % 64);
+
+	(void)ctx;
+	__atomic_fetch_and(&si->evtchn_mask[port / 64], ~bit, __ATOMIC_SEQ_CST);
+	if (si->evtchn_pending[port / 64] & bit) {
+		raise_sel(port);
+		upcall();
+	}
+	return 0;
+}
+
+static int ev_send(void *ctx, uint32_t port)
+{
+	(void)ctx;
+	for (unsigned int i = 0; i < FNB_MAX_VIFS; i++)
+		if (vifs[i].used && vifs[i].mapped && vifs[i].port == port)
+			vifs[i].kicks++;
+	return 0;
+}
+
+static int ev_close(void *ctx, uint32_t port)
+{
+	(void)ctx;
+	(void)port;
+	return 0;
+}
+
+static int ev_alloc(void *ctx, uint16_t remote, uint32_t *port)
+{
+	(void)ctx;
+	ck_assert_uint_eq(remote, FNB_BE_DOMID);
+	*port = next_port++;
+	return 0;
+}
+
+static const struct evtchn_ops ev_ops = {
+	.unmask = ev_unmask, .send = ev_send, .close = ev_close, .alloc_unbound = ev_alloc};
+
+static int gt_map(void *ctx, unsigned int idx, uint64_t gpfn)
+{
+	(void)ctx;
+	(void)idx;
+	(void)gpfn;
+	return 0;
+}
+
+static const struct gnttab_ops gt_ops = {.map_frame = gt_map};
+
+void *fnb_map(int ref, bool write)
+{
+	grant_entry_v1_t *e;
+
+	ck_assert_msg(ref >= 8 && (unsigned int)ref < xen_gnttab.nr_frames * 512, "bad ref %d",
+		      ref);
+	e = &gtab[ref];
+	ck_assert_msg((e->flags & 3) == GTF_permit_access, "ref %d not granted", ref);
+	ck_assert_uint_eq(e->domid, FNB_BE_DOMID);
+	ck_assert_msg(!write || !(e->flags & GTF_readonly), "ref %d is read-only", ref);
+	__atomic_fetch_or(&e->flags, GTF_reading | (write ? GTF_writing : 0), __ATOMIC_SEQ_CST);
+	return (void *)((uintptr_t)e->frame << 12);
+}
+
+void fnb_unmap(int ref, bool write)
+{
+	__atomic_fetch_and(&gtab[ref].flags, (uint16_t) ~(GTF_reading | (write ? GTF_writing : 0)),
+			   __ATOMIC_SEQ_CST);
+}
+
+/* ---- the fake netback: xenstore side ---- */
+
+static void be_set(struct fnb_vif *v, int st)
+{
+	char p[160], b[4];
+
+	snprintf(p, sizeof(p), "%s/state", v->be);
+	snprintf(b, sizeof(b), "%d", st);
+	fake_kv_write(&fnb_xs, p, b);
+}
+
+static int be_state(struct fnb_vif *v)
+{
+	char p[160];
+	const char *s;
+
+	snprintf(p, sizeof(p), "%s/state", v->be);
+	s = fake_kv_get(&fnb_xs, p, NULL);
+	return s ? atoi(s) : -1;
+}
+
+static long fe_num(struct fnb_vif *v, const char *key)
+{
+	char p[96];
+	const char *s;
+
+	snprintf(p, sizeof(p), "%s/%s", v->fe, key);
+	s = fake_kv_get(&fnb_xs, p, NULL);
+	ck_assert_msg(s != NULL, "frontend did not write %s", key);
+	return strtol(s, NULL, 10);
+}
+
+/* The frontend went Connected: map its rings as netback's connect() does. */
+static void attach(struct fnb_vif *v)
+{
+	ck_assert_int_eq(fe_num(v, "request-rx-copy"), 1);
+	v->tx_ref = (int)fe_num(v, "tx-ring-ref");
+	v->rx_ref = (int)fe_num(v, "rx-ring-ref");
+	v->port = (uint32_t)fe_num(v, "event-channel");
+	BACK_RING_INIT(&v->tx, (netif_tx_sring_t *)fnb_map(v->tx_ref, true), 4096);
+	BACK_RING_INIT(&v->rx, (netif_rx_sring_t *)fnb_map(v->rx_ref, true), 4096);
+	v->mapped = true;
+}
+
+static void release(struct fnb_vif *v)
+{
+	if (!v->mapped)
+		return;
+	v->mapped = false;
+	for (unsigned int k = 0; k < v->hold_rx; k++) /* hostile: grab posted RX pages */
+		fnb_map(fnb_rx_req_ref(v, v->rx.req_cons + k), true);
+	if (v->keep_mapped)
+		return;
+	fnb_unmap(v->tx_ref, true);
+	fnb_unmap(v->rx_ref, true);
+}
+
+/* Netback's frontend_changed(), reduced to the states we use. */
+static void fnb_hook(struct fake_xs *f, const char *abs, const char *val, size_t len)
+{
+	char p[160];
+
+	(void)f;
+	(void)len;
+	for (unsigned int i = 0; i < FNB_MAX_VIFS; i++) {
+		struct fnb_vif *v = &vifs[i];
+
+		snprintf(p, sizeof(p), "%s/%s/state", FAKE_HOME, v->fe);
+		if (!v->used || strcmp(abs, p) != 0)
+			continue;
+		switch (atoi(val)) {
+		case XenbusStateInitialising:
+			if (be_state(v) == XenbusStateClosed) /* "prepare for reconnect" */
+				be_set(v, XenbusStateInitWait);
+			break;
+		case XenbusStateConnected:
+			if (v->stall_connect || v->mapped)
+				break;
+			attach(v);
+			be_set(v, XenbusStateConnected);
+			break;
+		case XenbusStateClosing:
+			release(v);
+			be_set(v, XenbusStateClosing);
+			break;
+		case XenbusStateClosed:
+			release(v);
+			be_set(v, XenbusStateClosed);
+			break;
+		}
+	}
+}
+
+void fnb_init(void)
+{
+	arena_init();
+	nlog = 0;
+	timerq_init(&timers);
+	work_head = NULL;
+	work_tail = &work_head;
+	ndevices = 0;
+	memset(rxq, 0, sizeof(rxq));
+	memset(rxq_len, 0, sizeof(rxq_len));
+	memset(vifs, 0, sizeof(vifs));
+	next_port = 16;
+	in_upcall = false;
+	si = calloc(1, sizeof(*si));
+	ck_assert_ptr_nonnull(si);
+	evtchn_init(&xen_evtchn, si, &ev_ops, NULL);
+	gtab = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(gtab, MAP_FAILED);
+	ck_assert_int_eq(gnttab_init(&xen_gnttab, gtab, 0x100000, 1, 8, gstore, &gt_ops, NULL), 0);
+	fake_init(&fnb_xs, 0xFFFFFF00u);
+	ck_assert_int_eq(xs_init(&xen_xs, &fnb_xs.ring, &fake_ops, &fnb_xs), 0);
+	fnb_xs.on_write = fnb_hook;
+	ck_assert_int_eq(pktbuf_pool_init(&txpool, "test-tx", 600), 0);
+}
+
+struct fnb_vif *fnb_add_vif(unsigned int devid, const char *mac, unsigned int flags)
+{
+	struct fnb_vif *v = NULL;
+	char p[160], b[16];
+
+	for (unsigned int i = 0; i < FNB_MAX_VIFS && !v; i++)
+		if (!vifs[i].used)
+			v = &vifs[i];
+	ck_assert_ptr_nonnull(v);
+	memset(v, 0, sizeof(*v));
+	v->used = true;
+	v->devid = devid;
+	snprintf(v->fe, sizeof(v->fe), "device/vif/%u", devid);
+	snprintf(v->be, sizeof(v->be), FNB_BE_BASE "/%u", devid);
+	snprintf(b, sizeof(b), "%u", devid);
+#define FE(k, val) (snprintf(p, sizeof(p), "%s/%s", v->fe, k), fake_kv_write(&fnb_xs, p, val))
+#define BE(k, val) (snprintf(p, sizeof(p), "%s/%s", v->be, k), fake_kv_write(&fnb_xs, p, val))
+	BE("state", flags & FNB_NOT_READY ? "1" : "2");
+	if (!(flags & FNB_NO_RX_COPY))
+		BE("feature-rx-copy", "1");
+	BE("feature-sg", flags & FNB_NO_SG ? "0" : "1");
+	BE("feature-split-event-channels", "1");
+	BE("multi-queue-max-queues", "4");
+	FE("backend", v->be);
+	FE("backend-id", "0");
+	FE("handle", b);
+	FE("mac", mac);
+	FE("state", "1");
+#undef FE
+#undef BE
+	return v;
+}
+
+void fnb_pump(void)
+{
+	unsigned int quiet = 0;
+
+	for (unsigned int i = 0; i < 10000; i++) {
+		fake_step(&fnb_xs);
+		xs_poll(&xen_xs);
+		if (xen_xs.evq_count == 0 && fnb_xs.out_len == 0 && !xs_rx_pending(&xen_xs) &&
+		    !work_head) {
+			if (++quiet == 2)
+				return;
+			continue;
+		}
+		quiet = 0;
+		xs_dispatch_watches(&xen_xs);
+		shim_run_work();
+	}
+	ck_abort_msg("pump: xenstore traffic never settles");
+}
+
+void fnb_remove_nodes(struct fnb_vif *v)
+{
+	char p[160];
+
+	release(v);
+	snprintf(p, sizeof(p), "%s/%s", FAKE_HOME, v->fe);
+	fake_kv_rm(&fnb_xs, p);
+	fake_kv_rm(&fnb_xs, v->be);
+	v->used = false;
+	fnb_pump();
+}
+
+void fnb_connect_now(struct fnb_vif *v)
+{
+	v->stall_connect = false;
+	attach(v);
+	be_set(v, XenbusStateConnected);
+	fnb_pump();
+}
+
+void fnb_detach(struct fnb_vif *v)
+{
+	be_set(v, XenbusStateClosing); /* libxl: online = 0, state = Closing */
+	fnb_pump();
+	ck_assert_int_eq(be_state(v), XenbusStateClosed);
+	fnb_remove_nodes(v);
+}
+
+/* ---- the fake netback: data path ---- */
+
+void fnb_notify(struct fnb_vif *v)
+{
+	unsigned long bit = 1UL << (v->port % 64);
+	unsigned int w = v->port / 64;
+
+	/* Xen: an edge only if PENDING was clear, and an upcall only if unmasked. */
+	if (__atomic_fetch_or(&si->evtchn_pending[w], bit, __ATOMIC_SEQ_CST) & bit)
+		return;
+	if (si->evtchn_mask[w] & bit)
+		return;
+	raise_sel(v->port);
+	upcall();
+}
+
+int fnb_rx_req_ref(struct fnb_vif *v, RING_IDX i)
+{
+	netif_rx_request_t req;
+
+	RING_COPY_REQUEST(&v->rx, i, &req);
+	return (int)req.gref;
+}
+
+unsigned int fnb_tx_process(struct fnb_vif *v, unsigned int max)
+{
+	netif_tx_request_t req[NF_MAX_SLOTS];
+	unsigned int pkts = 0;
+	int notify;
+
+	while (pkts < max && v->tx.req_cons != v->tx.sring->req_prod) {
+		unsigned int n = 0;
+		size_t rest = 0, off = 0;
+
+		do {
+			ck_assert_msg(n < NF_MAX_SLOTS, "more than %u TX slots", NF_MAX_SLOTS);
+			ck_assert_msg(v->tx.req_cons != v->tx.sring->req_prod, "partial packet");
+			RING_COPY_REQUEST(&v->tx, v->tx.req_cons++, &req[n]);
+		} while (req[n++].flags & NETTXF_more_data);
+		for (unsigned int k = 1; k < n; k++)
+			rest += req[k].size;
+		ck_assert_msg(rest < req[0].size, "first slot size is not the packet length");
+		for (unsigned int k = 0; k < n; k++) {
+			size_t len = k ? req[k].size : req[0].size - rest;
+			uint8_t *page = fnb_map((int)req[k].gref, false);
+
+			ck_assert_uint_le(req[k].offset + len, 4096);
+			memcpy(v->last + off, page + req[k].offset, len);
+			fnb_unmap((int)req[k].gref, false);
+			off += len;
+		}
+		v->last_len = off;
+		v->tx_frames++;
+		v->tx_bytes += off;
+		v->tx_max_slots = n > v->tx_max_slots ? n : v->tx_max_slots;
+		if (v->on_tx)
+			v->on_tx(v, v->last, off);
+		for (unsigned int k = 0; k < n && !v->no_tx_resp; k++) {
+			netif_tx_response_t *r = RING_GET_RESPONSE(&v->tx, v->tx.rsp_prod_pvt++);
+
+			r->id = req[k].id;
+			r->status = NETIF_RSP_OKAY;
+		}
+		pkts++;
+	}
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->tx, notify);
+	if (notify)
+		fnb_notify(v);
+	return pkts;
+}
+
+int fnb_rx_send(struct fnb_vif *v, const void *data, size_t len, size_t frag, uint16_t offset,
+		uint16_t first_flags)
+{
+	size_t nslots = len ? (len + frag - 1) / frag : 1, done = 0;
+	int notify;
+
+	if (v->rx.sring->req_prod - v->rx.req_cons < nslots)
+		return -EAGAIN;
+	for (size_t k = 0; k < nslots; k++) {
+		size_t chunk = len - done < frag ? len - done : frag;
+		netif_rx_request_t req;
+		netif_rx_response_t *r;
+		uint8_t *page;
+
+		RING_COPY_REQUEST(&v->rx, v->rx.req_cons++, &req);
+		ck_assert_uint_le(offset + chunk, 4096);
+		page = fnb_map((int)req.gref, true);
+		memcpy(page + offset, (const uint8_t *)data + done, chunk);
+		fnb_unmap((int)req.gref, true);
+		r = RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt++);
+		r->id = req.id;
+		r->offset = offset;
+		r->flags = (uint16_t)((k == 0 ? first_flags : 0) |
+				      (k + 1 < nslots ? NETRXF_more_data : 0));
+		r->status = (int16_t)chunk;
+		done += chunk;
+	}
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->rx, notify);
+	if (notify)
+		fnb_notify(v);
+	return 0;
+}
+
+void fnb_tx_raw(struct fnb_vif *v, uint16_t id, int16_t status)
+{
+	netif_tx_response_t *r = RING_GET_RESPONSE(&v->tx, v->tx.rsp_prod_pvt++);
+
+	r->id = id;
+	r->status = status;
+	RING_PUSH_RESPONSES(&v->tx);
+}
+
+void fnb_rx_raw(struct fnb_vif *v, const netif_rx_response_t *rsp)
+{
+	v->rx.req_cons++;
+	*RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt++) = *rsp;
+	RING_PUSH_RESPONSES(&v->rx);
+}
