@@ -36,12 +36,12 @@
 struct pktbuf_pool;
 
 struct pktbuf {
-	uint8_t *page;  /* the 4 KiB page (physical == virtual) */
-	uint16_t off;   /* packet data starts at page + off */
-	uint16_t len;   /* bytes of packet data in this buffer */
+	uint8_t *page;	/* the 4 KiB page (physical == virtual) */
+	uint16_t off;	/* packet data starts at page + off */
+	uint16_t len;	/* bytes of packet data in this buffer */
 	uint16_t flags; /* PKT_* */
 	uint16_t csum_start, csum_offset;
-	struct pktbuf *next;       /* next fragment of the same packet (SG), or NULL */
+	struct pktbuf *next;	   /* next fragment of the same packet (SG), or NULL */
 	struct pktbuf *batch_next; /* link in queues and batches */
 	struct pktbuf_pool *pool;
 	uintptr_t drv; /* driver-private per-buffer state while a driver owns it */
@@ -85,9 +85,9 @@ struct netdev_stats {
 };
 
 /* Device features. */
-#define NETDEV_F_SG 0x1       /* multi-buffer packets */
-#define NETDEV_F_RX_CSUM 0x2  /* may deliver PKT_CSUM_BLANK / PKT_DATA_VALID packets */
-#define NETDEV_F_TX_CSUM 0x4  /* accepts PKT_CSUM_BLANK packets and fills the checksum */
+#define NETDEV_F_SG 0x1	     /* multi-buffer packets */
+#define NETDEV_F_RX_CSUM 0x2 /* may deliver PKT_CSUM_BLANK / PKT_DATA_VALID packets */
+#define NETDEV_F_TX_CSUM 0x4 /* accepts PKT_CSUM_BLANK packets and fills the checksum */
 
 struct netdev_ops {
 	/* Bring the device up (rings, RX buffers, interrupts). 0 or -errno. */
@@ -115,7 +115,7 @@ typedef void (*netdev_link_fn)(struct netdev *dev, bool up, void *arg);
 
 struct netdev {
 	char name[NETDEV_NAME_MAX]; /* "net0", ... */
-	const char *driver;         /* "virtio-net", "netfront" */
+	const char *driver;	    /* "virtio-net", "netfront" */
 	unsigned int index;
 	uint8_t mac[6];
 	uint16_t mtu;
