@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
 #include <stddef.h>
 
 #include "sluice/evloop.h"
@@ -140,4 +141,15 @@ void evloop_wait_until(uint64_t deadline_ns)
 		if (!run_due())
 			idle(deadline_ns);
 	}
+}
+
+int evloop_wait_flag(volatile bool *flag, uint64_t deadline_ns)
+{
+	while (!*flag) {
+		if (now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+		if (!run_due() && !*flag)
+			idle(deadline_ns);
+	}
+	return 0;
 }

@@ -23,6 +23,7 @@ KERNEL_SRCS = \
 	kernel/libc_glue.c \
 	kernel/main.c \
 	kernel/netdev.c \
+	kernel/blkdev.c \
 	kernel/random.c \
 	kernel/lib/cmdline.c \
 	kernel/lib/ksyms.c \

@@ -42,4 +42,10 @@ void evloop_stop(int status);
  */
 void evloop_wait_until(uint64_t deadline_ns);
 
+/*
+ * Block the caller (start-up code only) until *@flag becomes true, running
+ * timers and work meanwhile. 0, or -ETIMEDOUT after @deadline_ns.
+ */
+int evloop_wait_flag(volatile bool *flag, uint64_t deadline_ns);
+
 #endif
