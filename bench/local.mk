@@ -6,4 +6,7 @@ bench-boot: appliances/hello/hello.elf
 bench-net: appliances/echo/echo.elf
 	$(SHELL) $(srcdir)/bench/net --image appliances/echo/echo.elf
 .PHONY: bench-net
+bench-blk: tests/boot/blktest.elf
+	$(SHELL) $(srcdir)/bench/blk --image tests/boot/blktest.elf
+.PHONY: bench-blk
 EXTRA_DIST += bench/boot

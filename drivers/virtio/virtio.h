@@ -2,7 +2,8 @@
 /*
  * Internal virtio API: the split virtqueue (virtqueue.c, pure logic, also
  * built into host unit tests) and the transport interface that
- * virtio_pci.c and virtio_mmio.c implement for virtio_net.c.
+ * virtio_pci.c and virtio_mmio.c implement for the device drivers
+ * (virtio_net.c, virtio_blk.c), to which virtio_probe.c hands each device.
  *
  * Ring layout, feature bits and event-index rules follow the virtio 1.x
  * specification (split virtqueues, §2.7; legacy interfaces, §2.7.2 and
@@ -31,6 +32,13 @@
 #define VIRTIO_BIT(b) (1ULL << (b))
 
 #define VIRTIO_ID_NET 1
+#define VIRTIO_ID_BLOCK 2
+
+/* Device types a driver exists for: the transports leave all others alone. */
+static inline bool virtio_id_supported(uint32_t id)
+{
+	return id == VIRTIO_ID_NET || id == VIRTIO_ID_BLOCK;
+}
 
 /* Why an interrupt was raised (the ISR bits of §4.1.4.5 and §4.2.2). */
 #define VIRTIO_INTR_VRING 0x1
@@ -128,6 +136,14 @@ struct virtqueue {
 	volatile void *notify_addr;
 };
 
+/* The largest power of two <= @x (0 for 0): a ring size from a device's maximum. */
+static inline unsigned int vq_pow2_floor(unsigned int x)
+{
+	while (x & (x - 1))
+		x &= x - 1;
+	return x;
+}
+
 /* Bytes of ring memory a queue of @num entries needs (legacy layout). */
 size_t vring_size(unsigned int num);
 
@@ -223,5 +239,12 @@ int virtio_pci_probe(virtio_attach_fn attach);
 int virtio_mmio_probe(virtio_attach_fn attach);
 
 int virtio_probe_all(void);
+
+/*
+ * Device drivers: take over @d (0) or refuse it (-errno; -ENODEV for a
+ * device type that is not theirs). Called once per device, at probe time.
+ */
+int virtio_net_attach(struct virtio_dev *d);
+int virtio_blk_attach(struct virtio_dev *d);
 
 #endif

@@ -4,8 +4,8 @@
  * and QUEUE_PFN, QEMU's default) and version 2 (QUEUE_DESC/DRIVER/DEVICE,
  * with `-global virtio-mmio.force-legacy=false`). The transports come from
  * the `virtio_mmio.device=` tokens QEMU -M microvm appends to the command
- * line (only with acpi=off: with ACPI on, QEMU describes them in the DSDT
- * instead, which we do not parse).
+ * line with acpi=off; with ACPI on, QEMU describes them in the DSDT instead
+ * (found by kernel/acpi.c's acpi_find_virtio_mmio()).
  *
  * Interrupts: each transport has its own IOAPIC input (the token's IRQ is
  * the GSI), level-triggered and active-high. A level line stays asserted
@@ -242,8 +242,8 @@ static int vmmio_attach_one(const struct virtio_mmio_dev *t, virtio_attach_fn at
 		return -ENODEV;
 	version = *(volatile uint32_t *)(uintptr_t)(t->base + R_VERSION);
 	id = *(volatile uint32_t *)(uintptr_t)(t->base + R_DEVICE_ID);
-	if (id != VIRTIO_ID_NET)
-		return -ENODEV; /* 0: an empty transport; others: not ours */
+	if (!virtio_id_supported(id))
+		return -ENODEV; /* 0: an empty transport; others: no driver for them */
 	if (version != 1 && version != 2)
 		return -ENOTSUP;
 	vm = calloc(1, sizeof(*vm));

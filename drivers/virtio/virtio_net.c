@@ -110,13 +110,6 @@ static int vnet_negotiate(struct vnet *vn)
 	return d->ops->prepare(d);
 }
 
-static unsigned int pow2_floor(unsigned int x)
-{
-	while (x & (x - 1))
-		x &= x - 1;
-	return x;
-}
-
 static int queue_create(struct vnet *vn, struct vnet_queue *q, uint16_t idx)
 {
 	struct virtio_dev *d = vn->vd;
@@ -124,7 +117,7 @@ static int queue_create(struct vnet *vn, struct vnet_queue *q, uint16_t idx)
 	int rc;
 
 	/* Untrusted: the legacy device dictates the size; anything unusable is refused. */
-	num = d->fixed_qsize ? max : pow2_floor(MIN(max, VNET_QSIZE));
+	num = d->fixed_qsize ? max : vq_pow2_floor(MIN(max, VNET_QSIZE));
 	if (num < 2 || num > VQ_MAX_SIZE || (num & (num - 1)))
 		return -ENOTSUP;
 	q->pages = ALIGN_UP(vring_size(num), PAGE_SIZE) / PAGE_SIZE;
@@ -462,7 +455,7 @@ static void vnet_read_mac(struct vnet *vn, uint64_t offered)
 	}
 }
 
-static int vnet_attach(struct virtio_dev *d)
+int virtio_net_attach(struct virtio_dev *d)
 {
 	struct vnet *vn;
 	uint64_t offered;
@@ -502,23 +495,4 @@ free_hdr:
 free_vn:
 	free(vn);
 	return rc;
-}
-
-int virtio_probe_all(void)
-{
-	static bool probed;
-	static int count;
-	int p, m;
-
-	/* Idempotent: the platform hook and an appliance may both ask. */
-	if (probed)
-		return count;
-	probed = true;
-	p = virtio_pci_probe(vnet_attach);
-	m = virtio_mmio_probe(vnet_attach);
-	if (p < 0 && m < 0)
-		count = p;
-	else
-		count = MAX(p, 0) + MAX(m, 0);
-	return count;
 }

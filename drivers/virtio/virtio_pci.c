@@ -26,8 +26,13 @@
 #include "virtio.h"
 
 #define VIRTIO_PCI_VENDOR 0x1af4
+/* Transitional devices (§4.1.2.3): IDs 0x1000-0x103f, legacy registers in BAR0. */
 #define VIRTIO_PCI_NET_TRANSITIONAL 0x1000
+#define VIRTIO_PCI_BLOCK_TRANSITIONAL 0x1001
+#define VIRTIO_PCI_TRANSITIONAL_LAST 0x103f
+/* Modern-only devices: 0x1040 + the virtio device type (§4.1.2.1). */
 #define VIRTIO_PCI_MODERN_BASE 0x1040
+#define VIRTIO_PCI_MODERN_LAST 0x107f
 
 /* Legacy I/O registers (with MSI-X enabled, the device config starts at 24). */
 #define L_HOST_FEATURES 0
@@ -425,10 +430,27 @@ static int setup_msix(struct vpci *vp)
 	return 0;
 }
 
+/*
+ * The virtio device type behind a PCI device ID, 0 if none we drive. The
+ * transitional IDs are a fixed table, not an offset (0x1002 is a balloon).
+ */
+static uint16_t vpci_device_type(uint16_t pci_device)
+{
+	uint16_t type = 0;
+
+	if (pci_device == VIRTIO_PCI_NET_TRANSITIONAL)
+		type = VIRTIO_ID_NET;
+	else if (pci_device == VIRTIO_PCI_BLOCK_TRANSITIONAL)
+		type = VIRTIO_ID_BLOCK;
+	else if (pci_device >= VIRTIO_PCI_MODERN_BASE && pci_device <= VIRTIO_PCI_MODERN_LAST)
+		type = (uint16_t)(pci_device - VIRTIO_PCI_MODERN_BASE);
+	return virtio_id_supported(type) ? type : 0;
+}
+
 static int vpci_attach_one(const struct pci_dev *pci, virtio_attach_fn attach)
 {
 	struct vpci *vp = calloc(1, sizeof(*vp));
-	bool legacy = pci->device == VIRTIO_PCI_NET_TRANSITIONAL;
+	bool legacy = pci->device <= VIRTIO_PCI_TRANSITIONAL_LAST;
 	int rc;
 
 	if (!vp)
@@ -445,7 +467,7 @@ static int vpci_attach_one(const struct pci_dev *pci, virtio_attach_fn attach)
 	pci_enable(&vp->pci, !vp->modern, true);
 	vp->vd.ops = &vpci_ops;
 	vp->vd.transport = vp->modern ? "pci-modern" : "pci-legacy";
-	vp->vd.device_id = VIRTIO_ID_NET;
+	vp->vd.device_id = vpci_device_type(pci->device);
 	vp->vd.needs_v1 = vp->modern;
 	vp->vd.fixed_qsize = !vp->modern;
 	vpci_reset(&vp->vd);
@@ -481,8 +503,7 @@ static void collect(const struct pci_dev *d, void *arg)
 
 	if (d->vendor != VIRTIO_PCI_VENDOR || d->header_type != 0)
 		return;
-	if (d->device != VIRTIO_PCI_NET_TRANSITIONAL &&
-	    d->device != VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_NET)
+	if (!vpci_device_type(d->device))
 		return;
 	if (c->n < MAX_CANDIDATES)
 		c->dev[c->n++] = *d;

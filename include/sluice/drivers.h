@@ -3,7 +3,7 @@
 #ifndef SLUICE_DRIVERS_H
 #define SLUICE_DRIVERS_H
 
-/* QEMU/KVM: virtio-net over PCI and over MMIO. Returns devices found or -errno. */
+/* QEMU/KVM: virtio-net and virtio-blk over PCI and MMIO. Returns devices found or -errno. */
 int virtio_probe_all(void);
 
 /* Xen: a netfront per device/vif entry. Returns devices found or -errno. */
