@@ -24,13 +24,18 @@ KERNEL_SRCS = \
 	kernel/main.c \
 	kernel/netdev.c \
 	kernel/blkdev.c \
+	kernel/configdisk.c \
+	kernel/logsink.c \
 	kernel/random.c \
 	kernel/lib/cmdline.c \
+	kernel/lib/crc32.c \
 	kernel/lib/ksyms.c \
+	kernel/lib/logring.c \
 	kernel/lib/memmap.c \
 	kernel/lib/pagealloc.c \
 	kernel/lib/pvclock.c \
 	kernel/lib/timerq.c \
+	kernel/lib/ustar.c \
 	drivers/virtio/mmio_cmdline.c \
 	xen/console.c \
 	xen/control.c \

@@ -9,6 +9,7 @@
 #include "sluice/console.h"
 #include "sluice/evloop.h"
 #include "sluice/kernel.h"
+#include "sluice/logsink.h"
 #include "sluice/mm.h"
 #include "sluice/plat.h"
 #include "sluice/random.h"
@@ -118,6 +119,7 @@ void kernel_main(void)
 	if (plat->probe_devices && (rc = plat->probe_devices()) < 0)
 		kprintf("devices: probing failed (%d); continuing with what was found\n", rc);
 	status = sluice_app.main();
+	logsink_close(); /* write out buffered log records; a no-op without a log disk */
 	kernel_shutdown(status);
 }
 
