@@ -275,6 +275,18 @@ void xen_request_reboot(void)
 	shutdown_reason = SHUTDOWN_reboot;
 }
 
+/* Both kinds of device: a failing one must not hide the other. */
+static int xen_probe_devices(void)
+{
+	int net = netfront_probe_all(), blk = blkfront_probe_all();
+
+	if (net < 0)
+		kprintf("xen: network devices: error %d\n", net);
+	if (blk < 0)
+		kprintf("xen: block devices: error %d\n", blk);
+	return net < 0 && blk < 0 ? net : 0;
+}
+
 static __attribute__((noreturn)) void xen_shutdown(int status)
 {
 	xen_console_flush();
@@ -292,7 +304,7 @@ const struct plat_ops plat_xen_ops = {
 	.monotonic_ns = xen_monotonic_ns,
 	.wallclock_ns = xen_wallclock_ns,
 	.timer_set = xen_timer_set,
-	.probe_devices = netfront_probe_all,
+	.probe_devices = xen_probe_devices,
 	.publish = xen_publish,
 	.shutdown = xen_shutdown,
 };

@@ -9,4 +9,7 @@ int virtio_probe_all(void);
 /* Xen: a netfront per device/vif entry. Returns devices found or -errno. */
 int netfront_probe_all(void);
 
+/* Xen: a blkfront per device/vbd entry. Returns disks connected or -errno. */
+int blkfront_probe_all(void);
+
 #endif

@@ -8,7 +8,8 @@ XEN_TESTS = \
 	tests/xen/selftest.test \
 	tests/xen/lifecycle.test \
 	tests/xen/echo.test \
-	$(XEN_NET_TESTS)
+	$(XEN_NET_TESTS) \
+	$(BLK_XEN_TESTS)
 
 EXTRA_DIST += $(XEN_TESTS) tests/xen/rig tests/xen/dom0/init tests/xen/dom0/lib.sh \
 	tests/xen/README.md tests/xen/hello.cfg tests/xen/jobs/lifecycle.sh tests/xen/jobs/echo.sh

@@ -76,14 +76,14 @@ rig_log() {
 # TIMEOUT has passed (measured on dom0's uptime clock).
 wait_until() {
 	_end=$(($(uptime_ms) + $(_rig_ms "$1")))
-	_what=$2
+	_wu_what=$2
 	shift 2
 	while :; do
 		if "$@"; then
 			return 0
 		fi
 		if [ "$(uptime_ms)" -ge "$_end" ]; then
-			rig_log "timed out: $_what"
+			rig_log "timed out: $_wu_what"
 			return 1
 		fi
 		sleep "$RIG_POLL"

@@ -1,0 +1,792 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Fake Xen, fake blkback and kernel shim for the blkfront unit tests (see
+ * fake_blkback.h). Everything runs on one thread: an "interrupt" is the
+ * fake Xen calling evtchn_demux() at the point where the real upcall could
+ * arrive (after a notify, or when unmasking a pending port), never nested.
+ */
+#define _GNU_SOURCE /* MAP_FIXED_NOREPLACE */
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "fake_blkback.h"
+#include "sluice/evtchn.h"
+#include "sluice/gnttab.h"
+#include "sluice/kernel.h"
+#include "sluice/mm.h"
+#include "sluice/timerq.h"
+#include "sluice/xen_plat.h"
+#include "sluice/xenbus.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* The driver's view of the platform (xen_plat.h). */
+struct evtchn_ctl xen_evtchn;
+struct xs_client xen_xs;
+struct gnttab xen_gnttab;
+uint32_t xen_domid = FAKE_DOMID;
+
+struct fake_xs fbb_xs;
+
+/* ---- pages: a low arena, so that frame numbers fit a v1 grant entry ---- */
+
+#define ARENA_BASE 0x30000000UL
+#define ARENA_PAGES 8192U
+enum { PG_UNUSED, PG_LIVE, PG_FREE };
+
+static uint8_t *arena;
+static uint8_t pg_state[ARENA_PAGES];
+static uint32_t fifo[ARENA_PAGES]; /* freed pages, reused oldest first */
+static unsigned int fifo_head, fifo_len, next_fresh, live;
+static int fail_after = -1;
+
+static void arena_init(void)
+{
+	if (arena)
+		munmap(arena, (size_t)ARENA_PAGES * 4096);
+	arena = mmap((void *)ARENA_BASE, (size_t)ARENA_PAGES * 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+	ck_assert_ptr_eq(arena, (void *)ARENA_BASE);
+	memset(pg_state, 0, sizeof(pg_state));
+	fifo_head = fifo_len = next_fresh = live = 0;
+	fail_after = -1;
+	POISON(arena, (size_t)ARENA_PAGES * 4096);
+}
+
+void *page_alloc(size_t npages)
+{
+	uint32_t i;
+
+	ck_assert_uint_eq(npages, 1);
+	if (fail_after == 0)
+		return NULL;
+	if (fail_after > 0)
+		fail_after--;
+	if (next_fresh < ARENA_PAGES) {
+		i = next_fresh++;
+	} else {
+		ck_assert_msg(fifo_len > 0, "arena exhausted");
+		i = fifo[fifo_head];
+		fifo_head = (fifo_head + 1) % ARENA_PAGES;
+		fifo_len--;
+	}
+	pg_state[i] = PG_LIVE;
+	live++;
+	UNPOISON(arena + (size_t)i * 4096, 4096);
+	memset(arena + (size_t)i * 4096, 0, 4096);
+	return arena + (size_t)i * 4096;
+}
+
+void page_free(void *p, size_t npages)
+{
+	size_t i = ((uint8_t *)p - arena) / 4096;
+
+	ck_assert_uint_eq(npages, 1);
+	ck_assert_msg((uint8_t *)p >= arena && i < ARENA_PAGES && ((uintptr_t)p & 4095) == 0,
+		      "page_free(%p): not an arena page", p);
+	ck_assert_msg(pg_state[i] == PG_LIVE, "page_free(%p): not allocated", p);
+	pg_state[i] = PG_FREE;
+	live--;
+	memset(p, 0xdd, 4096);
+	POISON(p, 4096);
+	fifo[(fifo_head + fifo_len++) % ARENA_PAGES] = (uint32_t)i;
+}
+
+bool shim_page_live(const void *page)
+{
+	size_t i = ((const uint8_t *)page - arena) / 4096;
+
+	return (const uint8_t *)page >= arena && i < ARENA_PAGES && pg_state[i] == PG_LIVE;
+}
+
+unsigned int shim_pages_live(void)
+{
+	return live;
+}
+
+void shim_page_fail_after(int n)
+{
+	fail_after = n;
+}
+
+/* ---- log, clock, timers, work ---- */
+
+#define LOG_LINES 512
+static char log_lines[LOG_LINES][200];
+static unsigned int nlog;
+
+int kprintf(const char *fmt, ...)
+{
+	char b[200];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	if (getenv("BF_TEST_VERBOSE"))
+		fprintf(stderr, "kprintf: %s", b);
+	if (nlog < LOG_LINES)
+		memcpy(log_lines[nlog++], b, sizeof(b));
+	return n;
+}
+
+unsigned int shim_log_count(const char *needle)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < nlog; i++)
+		n += strstr(log_lines[i], needle) != NULL;
+	return n;
+}
+
+static struct timerq timers;
+static struct work *work_head, **work_tail = &work_head;
+
+uint64_t now_ns(void)
+{
+	return fbb_xs.now;
+}
+
+void timer_arm_in(struct timer *t, uint64_t delay)
+{
+	timerq_arm(&timers, t, now_ns() + delay);
+}
+
+void timer_cancel(struct timer *t)
+{
+	timerq_cancel(&timers, t);
+}
+
+void work_post(struct work *w)
+{
+	if (w->queued)
+		return;
+	ck_assert_ptr_nonnull(w->fn);
+	w->queued = true;
+	w->next = NULL;
+	*work_tail = w;
+	work_tail = &w->next;
+}
+
+void shim_run_work(void)
+{
+	for (unsigned int i = 0; i < 100000; i++) {
+		struct work *w = work_head;
+		struct timer *t;
+
+		if (w) {
+			work_head = w->next;
+			if (!work_head)
+				work_tail = &work_head;
+			w->queued = false;
+			w->fn(w);
+			continue;
+		}
+		t = timerq_pop_expired(&timers, now_ns());
+		if (!t)
+			return;
+		t->fn(t, t->arg);
+	}
+	ck_abort_msg("loop work never settles");
+}
+
+void shim_advance(uint64_t ns)
+{
+	fbb_xs.now += ns;
+	shim_run_work();
+}
+
+/* kernel/blkdev.c's synchronous wrappers wait here: the loop runs, time passes. */
+int evloop_wait_flag(volatile bool *flag, uint64_t deadline_ns)
+{
+	for (;;) {
+		shim_run_work();
+		if (*flag)
+			return 0;
+		if (now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+		fbb_xs.now += 1000000;
+	}
+}
+
+/* ---- fake Xen: event channels and the grant table ---- */
+
+static struct shared_info *si;
+static uint32_t next_port;
+static bool in_upcall;
+static struct fbb_vbd vbds[FBB_MAX_VBDS];
+static grant_entry_v1_t *gtab;
+static uint32_t gstore[8 * 512];
+
+/* Deliver a pending upcall now, as the CPU would with interrupts on; never nested. */
+static void upcall(void)
+{
+	if (in_upcall)
+		return;
+	in_upcall = true;
+	while (__atomic_load_n(&si->vcpu_info[0].evtchn_upcall_pending, __ATOMIC_SEQ_CST))
+		evtchn_demux(&xen_evtchn, 0);
+	in_upcall = false;
+}
+
+static void raise_sel(uint32_t port)
+{
+	__atomic_fetch_or(&si->vcpu_info[0].evtchn_pending_sel, 1UL << (port / 64),
+			  __ATOMIC_SEQ_CST);
+	__atomic_store_n(&si->vcpu_info[0].evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+}
+
+/* EVTCHNOP_unmask: clear MASK; if PENDING, raise the upcall again. */
+static int ev_unmask(void *ctx, uint32_t port)
+{
+	unsigned long bit = 1UL << (port % 64);
+
+	(void)ctx;
+	__atomic_fetch_and(&si->evtchn_mask[port / 64], ~bit, __ATOMIC_SEQ_CST);
+	if (si->evtchn_pending[port / 64] & bit) {
+		raise_sel(port);
+		upcall();
+	}
+	return 0;
+}
+
+static int ev_send(void *ctx, uint32_t port)
+{
+	(void)ctx;
+	for (unsigned int i = 0; i < FBB_MAX_VBDS; i++) {
+		struct fbb_vbd *v = &vbds[i];
+
+		if (!v->used || !v->mapped || v->port != port)
+			continue;
+		v->kicks++;
+		if (v->autorun)
+			fbb_process(v, 0);
+	}
+	return 0;
+}
+
+static int ev_close(void *ctx, uint32_t port)
+{
+	(void)ctx;
+	(void)port;
+	return 0;
+}
+
+static int ev_alloc(void *ctx, uint16_t remote, uint32_t *port)
+{
+	(void)ctx;
+	ck_assert_uint_eq(remote, FBB_BE_DOMID);
+	*port = next_port++;
+	return 0;
+}
+
+static const struct evtchn_ops ev_ops = {
+	.unmask = ev_unmask, .send = ev_send, .close = ev_close, .alloc_unbound = ev_alloc};
+
+static int gt_map(void *ctx, unsigned int idx, uint64_t gpfn)
+{
+	(void)ctx;
+	(void)idx;
+	(void)gpfn;
+	return 0;
+}
+
+static const struct gnttab_ops gt_ops = {.map_frame = gt_map};
+
+static void *gmap(int ref, bool write)
+{
+	grant_entry_v1_t *e;
+
+	ck_assert_msg(ref >= 8 && (unsigned int)ref < xen_gnttab.nr_frames * 512, "bad ref %d",
+		      ref);
+	e = &gtab[ref];
+	ck_assert_msg((e->flags & 3) == GTF_permit_access, "ref %d not granted", ref);
+	ck_assert_uint_eq(e->domid, FBB_BE_DOMID);
+	ck_assert_msg(!write || !(e->flags & GTF_readonly), "ref %d is read-only", ref);
+	__atomic_fetch_or(&e->flags, GTF_reading | (write ? GTF_writing : 0), __ATOMIC_SEQ_CST);
+	return (void *)((uintptr_t)e->frame << 12);
+}
+
+static void gunmap(int ref)
+{
+	__atomic_fetch_and(&gtab[ref].flags, (uint16_t) ~(GTF_reading | GTF_writing),
+			   __ATOMIC_SEQ_CST);
+}
+
+unsigned int fbb_mapped_refs(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 8; i < xen_gnttab.nr_frames * 512; i++)
+		n += (gtab[i].flags & (GTF_reading | GTF_writing)) != 0;
+	return n;
+}
+
+void fbb_unmap_all(void)
+{
+	for (unsigned int i = 8; i < xen_gnttab.nr_frames * 512; i++)
+		gunmap((int)i);
+}
+
+/* ---- the fake blkback: xenstore side ---- */
+
+static void kv(struct fbb_vbd *v, bool fe, const char *key, const char *val)
+{
+	char p[FAKE_PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", fe ? v->fe : v->be, key);
+	if (val)
+		fake_kv_write(&fbb_xs, p, val);
+	else
+		fake_kv_rm(&fbb_xs, p);
+}
+
+static void be_set(struct fbb_vbd *v, int st)
+{
+	char b[4];
+
+	snprintf(b, sizeof(b), "%d", st);
+	kv(v, false, "state", b);
+}
+
+static int be_state(struct fbb_vbd *v)
+{
+	char p[160];
+	const char *s;
+
+	snprintf(p, sizeof(p), "%s/state", v->be);
+	s = fake_kv_get(&fbb_xs, p, NULL);
+	return s ? atoi(s) : -1;
+}
+
+static const char *fe_get(struct fbb_vbd *v, const char *key)
+{
+	char p[96];
+
+	snprintf(p, sizeof(p), "%s/%s", v->fe, key);
+	return fake_kv_get(&fbb_xs, p, NULL);
+}
+
+static long fe_num(struct fbb_vbd *v, const char *key)
+{
+	const char *s = fe_get(v, key);
+
+	ck_assert_msg(s != NULL, "frontend did not write %s", key);
+	return strtol(s, NULL, 10);
+}
+
+/* Persistent maps are made writable once and kept (Linux blkback). */
+static void *pmap(struct fbb_vbd *v, int ref)
+{
+	for (unsigned int i = 0; i < v->npmaps; i++)
+		if (v->pmaps[i] == ref)
+			return (void *)((uintptr_t)gtab[ref].frame << 12);
+	ck_assert_uint_lt(v->npmaps, FBB_MAX_PMAPS);
+	v->pmaps[v->npmaps++] = ref;
+	return gmap(ref, true);
+}
+
+/* The frontend went Initialised: map its ring, publish the disk, go Connected. */
+static void attach(struct fbb_vbd *v)
+{
+	unsigned int f = v->flags;
+	char b[32];
+
+	ck_assert_str_eq(fe_get(v, "protocol"), "x86_64-abi");
+	v->ring_ref = (int)fe_num(v, "ring-ref");
+	v->port = (uint32_t)fe_num(v, "event-channel");
+	v->persistent = (f & FBB_PERSISTENT) && fe_num(v, "feature-persistent") == 1;
+	v->npmaps = 0;
+	BACK_RING_INIT(&v->ring, (blkif_sring_t *)gmap(v->ring_ref, true), 4096);
+	v->mapped = true;
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)v->sectors);
+	kv(v, false, "sectors", b);
+	kv(v, false, "info", f & FBB_RO ? "4" : "0");
+	kv(v, false, "sector-size", f & FBB_SECTOR_4K ? "4096" : "512");
+	kv(v, false, "feature-flush-cache", f & (FBB_NO_FLUSH | FBB_FLUSH_INITWAIT) ? "0" : "1");
+	kv(v, false, "feature-barrier", f & FBB_BARRIER ? "1" : "0");
+	kv(v, false, "feature-persistent", f & FBB_PERSISTENT ? "1" : "0");
+	if (f & FBB_INDIRECT_LATE)
+		kv(v, false, "feature-max-indirect-segments", "256");
+	if (v->bad_key)
+		kv(v, false, v->bad_key, v->bad_val);
+	be_set(v, XenbusStateConnected);
+}
+
+static void release(struct fbb_vbd *v)
+{
+	if (!v->mapped)
+		return;
+	v->mapped = false;
+	if (v->keep_mapped)
+		return;
+	gunmap(v->ring_ref);
+	for (unsigned int i = 0; i < v->npmaps; i++)
+		gunmap(v->pmaps[i]);
+	v->npmaps = 0;
+}
+
+/* Blkback's frontend_changed(), reduced to the states we use. */
+static void fbb_hook(struct fake_xs *f, const char *abs, const char *val, size_t len)
+{
+	char p[160];
+
+	(void)f;
+	(void)len;
+	for (unsigned int i = 0; i < FBB_MAX_VBDS; i++) {
+		struct fbb_vbd *v = &vbds[i];
+
+		snprintf(p, sizeof(p), "%s/%s/state", FAKE_HOME, v->fe);
+		if (!v->used || strcmp(abs, p) != 0)
+			continue;
+		switch (atoi(val)) {
+		case XenbusStateInitialising:
+			if (be_state(v) == XenbusStateClosed) /* "prepare for reconnect" */
+				be_set(v, XenbusStateInitWait);
+			break;
+		case XenbusStateInitialised:
+			if (!v->stall_connect && !v->mapped)
+				attach(v);
+			break;
+		case XenbusStateClosing:
+			release(v);
+			be_set(v, XenbusStateClosing);
+			break;
+		case XenbusStateClosed:
+			release(v);
+			be_set(v, XenbusStateClosed);
+			break;
+		}
+	}
+}
+
+uint8_t fbb_pattern(uint64_t i)
+{
+	return (uint8_t)(i * 7 + (i >> 9) * 13 + 1);
+}
+
+void fbb_init(void)
+{
+	arena_init();
+	nlog = 0;
+	timerq_init(&timers);
+	work_head = NULL;
+	work_tail = &work_head;
+	for (unsigned int i = 0; i < FBB_MAX_VBDS; i++)
+		free(vbds[i].disk);
+	memset(vbds, 0, sizeof(vbds));
+	next_port = 16;
+	in_upcall = false;
+	si = calloc(1, sizeof(*si));
+	ck_assert_ptr_nonnull(si);
+	evtchn_init(&xen_evtchn, si, &ev_ops, NULL);
+	gtab = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(gtab, MAP_FAILED);
+	ck_assert_int_eq(gnttab_init(&xen_gnttab, gtab, 0x100000, 1, 8, gstore, &gt_ops, NULL), 0);
+	fake_init(&fbb_xs, 0xFFFFFF00u);
+	ck_assert_int_eq(xs_init(&xen_xs, &fbb_xs.ring, &fake_ops, &fbb_xs), 0);
+	fbb_xs.on_write = fbb_hook;
+}
+
+struct fbb_vbd *fbb_add_vbd(unsigned int devid, uint64_t sectors, unsigned int flags)
+{
+	struct fbb_vbd *v = NULL;
+	char b[16];
+
+	for (unsigned int i = 0; i < FBB_MAX_VBDS && !v; i++)
+		if (!vbds[i].used)
+			v = &vbds[i];
+	ck_assert_ptr_nonnull(v);
+	free(v->disk);
+	memset(v, 0, sizeof(*v));
+	v->used = true;
+	v->devid = devid;
+	v->flags = flags;
+	v->sectors = sectors;
+	v->disk = malloc(sectors * 512 + 1);
+	ck_assert_ptr_nonnull(v->disk);
+	for (uint64_t i = 0; i < sectors * 512; i++)
+		v->disk[i] = fbb_pattern(i);
+	snprintf(v->fe, sizeof(v->fe), "device/vbd/%u", devid);
+	snprintf(v->be, sizeof(v->be), FBB_BE_BASE "/%u", devid);
+	snprintf(b, sizeof(b), "%u", devid);
+	kv(v, false, "state", flags & FBB_NOT_READY ? "1" : "2");
+	if (!(flags & (FBB_NO_INDIRECT | FBB_INDIRECT_LATE)))
+		kv(v, false, "feature-max-indirect-segments", "256");
+	if (flags & FBB_FLUSH_INITWAIT)
+		kv(v, false, "feature-flush-cache", "1");
+	kv(v, false, "max-ring-page-order", "4");
+	kv(v, false, "multi-queue-max-queues", "4");
+	kv(v, false, "mode", flags & (FBB_RO | FBB_MODE_R_ONLY) ? "r" : "w");
+	kv(v, true, "backend", v->be);
+	kv(v, true, "backend-id", "0");
+	kv(v, true, "virtual-device", b);
+	kv(v, true, "device-type", "disk");
+	kv(v, true, "state", "1");
+	return v;
+}
+
+void fbb_pump(void)
+{
+	unsigned int quiet = 0;
+
+	for (unsigned int i = 0; i < 10000; i++) {
+		fake_step(&fbb_xs);
+		xs_poll(&xen_xs);
+		if (xen_xs.evq_count == 0 && fbb_xs.out_len == 0 && !xs_rx_pending(&xen_xs) &&
+		    !work_head) {
+			if (++quiet == 2)
+				return;
+			continue;
+		}
+		quiet = 0;
+		xs_dispatch_watches(&xen_xs);
+		shim_run_work();
+	}
+	ck_abort_msg("pump: xenstore traffic never settles");
+}
+
+void fbb_remove_nodes(struct fbb_vbd *v)
+{
+	char p[160];
+
+	release(v);
+	snprintf(p, sizeof(p), "%s/%s", FAKE_HOME, v->fe);
+	fake_kv_rm(&fbb_xs, p);
+	fake_kv_rm(&fbb_xs, v->be);
+	v->used = false;
+	fbb_pump();
+}
+
+void fbb_connect_now(struct fbb_vbd *v)
+{
+	v->stall_connect = false;
+	attach(v);
+	fbb_pump();
+}
+
+void fbb_ready(struct fbb_vbd *v)
+{
+	be_set(v, XenbusStateInitWait);
+	fbb_pump();
+}
+
+void fbb_detach(struct fbb_vbd *v)
+{
+	be_set(v, XenbusStateClosing); /* libxl: online = 0, state = Closing */
+	fbb_pump();
+	ck_assert_int_eq(be_state(v), XenbusStateClosed);
+	fbb_remove_nodes(v);
+}
+
+/* ---- the fake blkback: data path ---- */
+
+void fbb_notify(struct fbb_vbd *v)
+{
+	unsigned long bit = 1UL << (v->port % 64);
+	unsigned int w = v->port / 64;
+
+	/* Xen: an edge only if PENDING was clear, and an upcall only if unmasked. */
+	if (__atomic_fetch_or(&si->evtchn_pending[w], bit, __ATOMIC_SEQ_CST) & bit)
+		return;
+	if (si->evtchn_mask[w] & bit)
+		return;
+	raise_sel(v->port);
+	upcall();
+}
+
+unsigned int fbb_pending(struct fbb_vbd *v)
+{
+	return v->ring.sring->req_prod - v->ring.req_cons;
+}
+
+/* Copy request @i raw and check that everything it does not use is zero (XSA-216). */
+static void take_request(struct fbb_vbd *v, RING_IDX i, blkif_request_t *out)
+{
+	union {
+		blkif_request_t rw;
+		blkif_request_indirect_t ind;
+		uint8_t b[sizeof(blkif_request_t)];
+	} raw, clean;
+	unsigned int n;
+
+	memcpy(&raw, (const void *)RING_GET_REQUEST(&v->ring, i), sizeof(raw));
+	memset(&clean, 0, sizeof(clean));
+	if (raw.rw.operation == BLKIF_OP_INDIRECT) {
+		n = (raw.ind.nr_segments + BF_SEGS_PER_INDIRECT_PAGE - 1) /
+		    BF_SEGS_PER_INDIRECT_PAGE;
+		ck_assert_uint_le(n, BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
+		clean.ind.operation = raw.ind.operation;
+		clean.ind.indirect_op = raw.ind.indirect_op;
+		clean.ind.nr_segments = raw.ind.nr_segments;
+		clean.ind.id = raw.ind.id;
+		clean.ind.sector_number = raw.ind.sector_number;
+		clean.ind.handle = raw.ind.handle;
+		memcpy(clean.ind.indirect_grefs, raw.ind.indirect_grefs, n * sizeof(grant_ref_t));
+	} else {
+		ck_assert_uint_le(raw.rw.nr_segments, BLKIF_MAX_SEGMENTS_PER_REQUEST);
+		clean.rw.operation = raw.rw.operation;
+		clean.rw.nr_segments = raw.rw.nr_segments;
+		clean.rw.handle = raw.rw.handle;
+		clean.rw.id = raw.rw.id;
+		clean.rw.sector_number = raw.rw.sector_number;
+		for (unsigned int k = 0; k < raw.rw.nr_segments; k++) {
+			clean.rw.seg[k].gref = raw.rw.seg[k].gref;
+			clean.rw.seg[k].first_sect = raw.rw.seg[k].first_sect;
+			clean.rw.seg[k].last_sect = raw.rw.seg[k].last_sect;
+		}
+	}
+	ck_assert_msg(memcmp(&raw, &clean, sizeof(raw)) == 0,
+		      "request %u has stale bytes in unused fields (XSA-216)", i);
+	ck_assert_uint_eq(raw.rw.operation == BLKIF_OP_INDIRECT ? raw.ind.handle : raw.rw.handle,
+			  (uint16_t)v->devid);
+	memcpy(out, &raw, sizeof(*out));
+	if (v->scribble) /* hostile, and legal: the backend may write the whole page */
+		memset((void *)RING_GET_REQUEST(&v->ring, i), 0xff, sizeof(blkif_request_t));
+}
+
+/* Move one segment between the disk and a granted page. */
+static void do_seg(struct fbb_vbd *v, uint8_t op, const struct blkif_request_segment *s,
+		   uint64_t *pos)
+{
+	size_t len = (size_t)(s->last_sect - s->first_sect + 1) * 512;
+	bool rd = op == BLKIF_OP_READ;
+	uint8_t *page;
+
+	ck_assert_msg(s->first_sect <= s->last_sect && s->last_sect < 8, "segment %u..%u",
+		      s->first_sect, s->last_sect);
+	if (v->flags & FBB_SECTOR_4K)
+		ck_assert(s->first_sect == 0 && s->last_sect == 7 && *pos % 4096 == 0);
+	ck_assert_msg(*pos + len <= v->sectors * 512, "I/O past the end of the disk");
+	page = v->persistent ? pmap(v, (int)s->gref) : gmap((int)s->gref, rd);
+	page += s->first_sect * 512;
+	if (rd)
+		memcpy(page, v->disk + *pos, len);
+	else
+		memcpy(v->disk + *pos, page, len);
+	if (!v->persistent && !v->hold_data)
+		gunmap((int)s->gref);
+	*pos += len;
+}
+
+static int16_t do_rw(struct fbb_vbd *v, const blkif_request_t *r, uint8_t *op)
+{
+	const blkif_request_indirect_t *ri = (const blkif_request_indirect_t *)r;
+	struct blkif_request_segment segs[256];
+	unsigned int n = r->nr_segments;
+	uint64_t pos = r->sector_number * 512;
+
+	*op = r->operation;
+	if (r->operation == BLKIF_OP_INDIRECT) {
+		const struct blkif_request_segment *page;
+
+		*op = ri->indirect_op;
+		n = ri->nr_segments;
+		ck_assert_msg(n > BLKIF_MAX_SEGMENTS_PER_REQUEST && n <= 256, "%u segments", n);
+		page = v->persistent ? pmap(v, (int)ri->indirect_grefs[0])
+				     : gmap((int)ri->indirect_grefs[0], false);
+		memcpy(segs, page, n * sizeof(segs[0]));
+		for (unsigned int k = 0; k < n; k++)
+			ck_assert_msg(*(const uint16_t *)((const uint8_t *)&segs[k] + 6) == 0,
+				      "indirect segment %u padding not zero", k);
+		if (!v->persistent)
+			gunmap((int)ri->indirect_grefs[0]);
+		pos = ri->sector_number * 512;
+		v->indirect++;
+	} else {
+		ck_assert_msg(n > 0, "read/write without segments");
+		memcpy(segs, r->seg, n * sizeof(segs[0]));
+	}
+	ck_assert_msg(*op == BLKIF_OP_READ || *op == BLKIF_OP_WRITE, "operation %u", *op);
+	if (*op == BLKIF_OP_WRITE)
+		ck_assert_msg(!(v->flags & (FBB_RO | FBB_MODE_R_ONLY)), "write to a read-only vbd");
+	v->last_nseg = n;
+	v->max_segs = n > v->max_segs ? n : v->max_segs;
+	v->last_sector = pos / 512;
+	for (unsigned int k = 0; k < n; k++)
+		do_seg(v, *op, &segs[k], &pos);
+	if (*op == BLKIF_OP_READ)
+		v->reads++;
+	else
+		v->writes++;
+	return BLKIF_RSP_OKAY;
+}
+
+static void respond(struct fbb_vbd *v, uint64_t id, uint8_t op, int16_t status)
+{
+	blkif_response_t *rsp = RING_GET_RESPONSE(&v->ring, v->ring.rsp_prod_pvt++);
+
+	rsp->id = id;
+	rsp->operation = op;
+	rsp->status = status;
+}
+
+static bool processing;
+
+unsigned int fbb_process(struct fbb_vbd *v, unsigned int max)
+{
+	unsigned int n = 0;
+	int notify, more;
+
+	if (processing)
+		return 0; /* the frontend's notify came from inside our own notify */
+	processing = true;
+	do {
+		while ((max == 0 || n < max) && v->ring.req_cons != v->ring.sring->req_prod) {
+			blkif_request_t r;
+			int16_t st;
+			uint8_t op;
+
+			take_request(v, v->ring.req_cons++, &r);
+			v->last_op = r.operation;
+			op = r.operation;
+			if (op == BLKIF_OP_FLUSH_DISKCACHE || op == BLKIF_OP_WRITE_BARRIER) {
+				ck_assert_uint_eq(r.nr_segments, 0);
+				ck_assert_msg(!(v->flags & FBB_RO), "flush to a read-only vbd");
+				if (op == BLKIF_OP_WRITE_BARRIER)
+					v->barriers++;
+				else
+					v->flushes++;
+				st = BLKIF_RSP_OKAY;
+			} else {
+				st = do_rw(v, &r, &op);
+			}
+			respond(v, r.id, op, v->force_status ? v->force_status : st);
+			n++;
+		}
+		RING_FINAL_CHECK_FOR_REQUESTS(&v->ring, more);
+	} while (more && (max == 0 || n < max));
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->ring, notify);
+	processing = false;
+	if (notify)
+		fbb_notify(v);
+	return n;
+}
+
+uint64_t fbb_swallow(struct fbb_vbd *v)
+{
+	blkif_request_t r;
+
+	ck_assert_uint_gt(fbb_pending(v), 0);
+	take_request(v, v->ring.req_cons++, &r);
+	return r.id;
+}
+
+void fbb_raw_response(struct fbb_vbd *v, uint64_t id, uint8_t op, int16_t status)
+{
+	respond(v, id, op, status);
+	RING_PUSH_RESPONSES(&v->ring);
+}
