@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Xen netfront internals, shared by netfront.c (rings and the data path)
- * and netfront_xs.c (xenstore glue, connect/close, hot-plug). Host tests
+ * Xen netfront internals, shared by netfront.c (rings, storm guard, netdev
+ * operations), netfront_tx.c (transmit), netfront_rx.c (receive) and
+ * netfront_xs.c (xenstore glue, connect/close, hot-plug). Host tests
  * include it too, to look at the rings and the slot tables.
  *
  * Everything here runs from the event loop except nf_evtchn_handler(),
@@ -166,6 +167,20 @@ struct netfront {
 	struct netfront *next;
 };
 
+/*
+ * A response producer index is believable only if it runs ahead of our
+ * consumer by at most the requests we have outstanding. ring.h's check
+ * bounds it by the ring size only; ours is the tighter of the two.
+ */
+#define NF_PROD_BAD(r, prod)                                                                       \
+	(RING_RESPONSE_PROD_OVERFLOW(r, prod) ||                                                   \
+	 (RING_IDX)((prod) - (r)->rsp_cons) > (RING_IDX)((r)->req_prod_pvt - (r)->rsp_cons))
+
+static inline uint64_t nf_gfn(const void *page)
+{
+	return (uint64_t)(uintptr_t)page >> 12;
+}
+
 /* netfront.c */
 int nf_dev_init(struct netfront *nf);
 int nf_rings_setup(struct netfront *nf);
@@ -173,6 +188,21 @@ void nf_rings_teardown(struct netfront *nf);
 void nf_set_connected(struct netfront *nf);
 /* gnttab_reap() callback: a parked cookie is NULL or one page from page_alloc(). */
 void nf_release_parked(void *cookie, void *arg);
+/* Take the device out of service (logged once); always -EIO. */
+int nf_failf(struct netfront *nf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Revoke a buffer's grant; true: the backend still maps it (the page was swapped). */
+bool nf_put_buf(struct netfront *nf, int ref, struct pktbuf *p, bool copy);
+
+/* netfront_tx.c */
+void nf_tx_reset(struct netfront *nf);
+bool nf_tx_done(struct netfront *nf, uint16_t id);
+void nf_tx_reap(struct netfront *nf);
+int nf_tx(struct netdev *dev, unsigned int q, struct pktbuf *pkt);
+
+/* netfront_rx.c */
+void nf_rx_refill(struct netfront *nf, bool kick);
+void nf_refill_retry(struct timer *t, void *arg); /* refill_timer's callback */
+unsigned int nf_rx(struct netdev *dev, unsigned int q, struct pktbuf **pkts, unsigned int max);
 
 /* netfront_xs.c: register a netdev per device/vif entry; count or -errno. */
 int netfront_probe_all(void);
