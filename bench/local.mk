@@ -9,4 +9,7 @@ bench-net: appliances/echo/echo.elf
 bench-blk: tests/boot/blktest.elf
 	$(SHELL) $(srcdir)/bench/blk --image tests/boot/blktest.elf
 .PHONY: bench-blk
-EXTRA_DIST += bench/boot
+bench-firewall: appliances/firewall/firewall.elf
+	$(SHELL) $(srcdir)/bench/firewall --image appliances/firewall/firewall.elf
+.PHONY: bench-firewall
+EXTRA_DIST += bench/boot bench/firewall

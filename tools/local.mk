@@ -10,3 +10,18 @@ tools_sluice_logread_SOURCES = tools/sluice-logread.c kernel/lib/logring.c kerne
 tools_sluice_logread_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -I$(top_srcdir)/include
 tools_sluice_logread_LDFLAGS =
 tools_sluice_logread_LDADD =
+
+# sluice-ctl: list Sluice appliances, push firewall rules, read statistics
+# (docs/firewall.md) through xenstore, from dom0. It links the firewall's
+# rule compiler (FW_RULES_SRCS, tests/unit/firewall.mk) to check a file
+# before pushing it, and Debian's libxenstore and libxenctrl (libxen-dev).
+bin_PROGRAMS += tools/sluice-ctl
+tools_sluice_ctl_SOURCES = tools/sluice-ctl.c tools/ctl_xs.c tools/ctl_proto.c tools/ctl_int.h \
+	$(FW_RULES_SRCS) $(FW_RULES_HDRS)
+tools_sluice_ctl_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -I$(top_srcdir)/include $(XEN_CPPFLAGS)
+tools_sluice_ctl_LDFLAGS =
+tools_sluice_ctl_LDADD = -lxenstore -lxenctrl
+
+# The firewall appliance on real Xen, driven by sluice-ctl (tests/xen/firewall.test).
+FW_XEN_TESTS = tests/xen/firewall.test
+EXTRA_DIST += tests/xen/jobs/firewall.sh

@@ -9,3 +9,10 @@ NET_TESTS = tests/net/echo.test
 
 TESTS += $(NET_TESTS)
 EXTRA_DIST += $(NET_TESTS) tests/net/lib.sh bench/linux-guest bench/net
+
+# The firewall appliance as a bridge between a client and a server namespace
+# (tests/net/fwlib.sh); skips (77) until appliances/firewall/firewall.elf is
+# built. SLUICE_FW_GUEST=linux runs it against the Linux nftables guest
+# (bench/linux-guest --with-nft) with tests/net/firewall.nft instead.
+TESTS += tests/net/firewall.test
+EXTRA_DIST += tests/net/firewall.test tests/net/fwlib.sh tests/net/firewall.nft

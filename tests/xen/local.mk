@@ -10,7 +10,8 @@ XEN_TESTS = \
 	tests/xen/echo.test \
 	tests/xen/configdisk.test \
 	$(XEN_NET_TESTS) \
-	$(BLK_XEN_TESTS)
+	$(BLK_XEN_TESTS) \
+	$(FW_XEN_TESTS)
 
 EXTRA_DIST += $(XEN_TESTS) tests/xen/rig tests/xen/dom0/init tests/xen/dom0/lib.sh \
 	tests/xen/README.md tests/xen/hello.cfg tests/xen/jobs/lifecycle.sh tests/xen/jobs/echo.sh tests/xen/jobs/configdisk.sh

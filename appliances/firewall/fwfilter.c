@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The firewall's core elements: parse, conntrack and filter.
+ *
+ * parse    pkt_parse() the frame (untrusted: the parser bounds every
+ *          length; a malformed frame is flagged, never trusted). Frames to
+ *          802.1D reserved group addresses (STP, LACP, LLDP, 802.1X) are
+ *          dropped: a bridge never forwards them. ARP, IPv6 neighbour
+ *          discovery and MLD leave on port 1, which bypasses the rules:
+ *          without them no host could reach another through the
+ *          firewall, whatever the rules say (docs/firewall.md).
+ * ct       ct_lookup_update(): the packet's `ct state`.
+ * filter   fw_classify_ex() with the live ruleset; accept confirms the
+ *          flow (ct_confirm), so only accepted flows take table slots.
+ *
+ * ct and filter are separate elements, but a packet runs through both
+ * before the next packet starts (run to completion), so a flow is
+ * confirmed before its next packet is looked up.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "fwapp.h"
+
+#define ICMP6 58
+#define ND_RS 133
+#define ND_NA 136
+#define MLD_QUERY 130
+#define MLD_DONE 132
+#define MLD2_REPORT 143
+
+/* 01:80:c2:00:00:00-0f: IEEE 802.1D reserved; bridges consume, never forward. */
+static bool link_local_group(const uint8_t *f)
+{
+	static const uint8_t grp[5] = {0x01, 0x80, 0xc2, 0x00, 0x00};
+
+	return memcmp(f, grp, 5) == 0 && (f[5] & 0xf0) == 0;
+}
+
+static bool v6_link_local_or_any(const struct pkt_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80) || memcmp(a->b, zero, 16) == 0;
+}
+
+/*
+ * The trust decision for the rule bypass: only what is well-formed and
+ * link-scoped as its RFC requires. ND must come with hop limit 255 (RFC
+ * 4861 7.1.1: proof it was not routed), MLD with hop limit 1 from a
+ * link-local (or, for MLDv2 reports, unspecified) source (RFC 3810 5).
+ * Anything else that looks like them goes through the rules.
+ */
+bool fw_always_pass(const struct pkt_meta *m)
+{
+	if (m->flags & PKT_MALFORMED)
+		return false;
+	if (m->l3 == PKT_L3_ARP)
+		return true;
+	if (m->l3 != PKT_L3_IPV6 || m->proto != ICMP6 || !(m->flags & PKT_HAS_L4) ||
+	    (m->flags & PKT_FRAGMENT))
+		return false;
+	if (m->icmp_type >= ND_RS && m->icmp_type <= ND_NA)
+		return m->ttl == 255;
+	if ((m->icmp_type >= MLD_QUERY && m->icmp_type <= MLD_DONE) || m->icmp_type == MLD2_REPORT)
+		return m->ttl == 1 && v6_link_local_or_any(&m->saddr);
+	return false;
+}
+
+/* ---- parse ---- */
+
+static int parse_push(struct pl_elem *e, struct pl_pkt *p)
+{
+	const struct fw_parse *cfg = e->priv;
+
+	if (p->len < 14) {
+		p->reason = FWD_MALFORMED;
+		return PL_DROP;
+	}
+	if (link_local_group(p->frame)) {
+		p->reason = FWD_LINK_LOCAL;
+		return PL_DROP;
+	}
+	pkt_parse(p->frame, p->len, p->iif, &p->meta);
+	if (p->iif < PL_IFS_MAX)
+		p->oif = cfg->peer[p->iif];
+	return fw_always_pass(&p->meta) ? 1 : 0;
+}
+
+const struct pl_class fw_parse_class = {
+	.name = "parse",
+	.nports = 2,
+	.push = parse_push,
+};
+
+/* ---- conntrack ---- */
+
+static int ct_push(struct pl_elem *e, struct pl_pkt *p)
+{
+	/* The entry pointer is not kept: it is only valid until the next ct call. */
+	p->ct_state = ct_lookup_update(e->priv, &p->meta, p->now, NULL);
+	return 0;
+}
+
+const struct pl_class fw_ct_class = {
+	.name = "conntrack",
+	.nports = 1,
+	.push = ct_push,
+};
+
+/* ---- filter ---- */
+
+static int filter_push(struct pl_elem *e, struct pl_pkt *p)
+{
+	struct fw_filter *f = e->priv;
+	const struct fw_verdict *v;
+	struct fw_logs logs;
+
+	v = fw_classify_ex(f->rs, &p->meta, p->oif == PL_IF_NONE ? FW_IF_NONE : p->oif, p->ct_state,
+			   p->now, &logs);
+	p->verdict = v;
+	p->rule = v->rule;
+	if (logs.n || logs.missed)
+		fw_log(p, v, &logs);
+	switch (v->action) {
+	case FW_ACCEPT:
+		/* nftables confirms on accept: a dropped packet never costs a table slot. */
+		if ((p->ct_state == CT_NEW || (p->meta.flags & PKT_FIRST_FRAG)) &&
+		    ct_confirm(f->ct, &p->meta, p->now, NULL) == -ENOSPC) {
+			p->reason = FWD_CT_FULL;
+			return PL_DROP;
+		}
+		return 0;
+	case FW_REJECT:
+		p->reason = FWD_REJECT;
+		return 1;
+	default:
+		p->reason = FWD_RULES;
+		return PL_DROP;
+	}
+}
+
+/* Between batches: carry counters and limit buckets over, then swap. */
+static void filter_swap(struct pl_elem *e, void *state)
+{
+	struct fw_filter *f = e->priv;
+	struct fw_ruleset *old = f->rs;
+
+	/* -ENOMEM leaves some counters at zero: harmless, and noted for the stats. */
+	if (old && fw_ruleset_carry_state(state, old) < 0)
+		f->carry_failures++;
+	f->rs = state;
+	fw_ruleset_free(old);
+}
+
+static void filter_discard(struct pl_elem *e, void *state)
+{
+	(void)e;
+	fw_ruleset_free(state);
+}
+
+const struct pl_class fw_filter_class = {
+	.name = "filter",
+	.nports = 2,
+	.push = filter_push,
+	.swap = filter_swap,
+	.discard = filter_discard,
+};
+
+const struct fw_ruleset *fw_live_rules(void)
+{
+	return fw_filter_elem ? ((struct fw_filter *)fw_filter_elem->priv)->rs : NULL;
+}

@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# (fragment included from Makefile.am)
+# The firewall appliance's host-testable parts (tests/unit/test_fwapp.c):
+# the packet pipeline, the parse/conntrack/filter elements on real frames,
+# answers to rejected packets and the configuration parsers, linked with the
+# rule compiler and the connection tracker exactly as the image is.
+check_PROGRAMS += tests/unit/test_fwapp
+tests_unit_test_fwapp_SOURCES = tests/unit/test_fwapp.c appliances/firewall/pipeline.c \
+	appliances/firewall/fwfilter.c appliances/firewall/fwreject.c \
+	appliances/firewall/fwconf.c appliances/firewall/pktparse.c \
+	appliances/firewall/conntrack.c appliances/firewall/conntrack_tcp.c \
+	appliances/firewall/fwapp.h include/sluice/pipeline.h \
+	$(FW_RULES_SRCS) $(FW_RULES_HDRS)
+tests_unit_test_fwapp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/appliances/firewall
+TESTS += tests/unit/test_fwapp
