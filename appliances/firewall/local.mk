@@ -29,12 +29,13 @@ CLEANFILES += appliances/firewall/firewall.elf appliances/firewall/firewall.dbg
 EXTRA_DIST += $(FW_APP_SRCS) $(FW_CT_SRCS) appliances/firewall/fwapp.h \
 	include/sluice/pipeline.h appliances/firewall/firewall.cfg docs/firewall.md
 
-# Boot the firewall on QEMU with two user-mode NICs (FW_ARGS: its command
+# Boot the firewall on QEMU with two NICs on isolated QEMU hubs, connected to
+# nothing (FW_ARGS: its command
 # line, e.g. FW_ARGS='rules="policy accept"'); tests/net/firewall.test
 # wires it between two network namespaces instead.
 run-firewall: appliances/firewall/firewall.elf
 	$(SHELL) $(srcdir)/scripts/run-qemu --machine q35 --mem 128 \
 		--image appliances/firewall/firewall.elf --append "$(FW_ARGS)" -- \
-		-netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
-		-netdev user,id=n1 -device virtio-net-pci,netdev=n1
+		-netdev hubport,id=n0,hubid=0 -device virtio-net-pci,netdev=n0 \
+		-netdev hubport,id=n1,hubid=1 -device virtio-net-pci,netdev=n1
 .PHONY: run-firewall

@@ -330,8 +330,17 @@ static int vnet_tx(struct netdev *nd, unsigned int q, struct pktbuf *pkt)
 			return -EIO;
 	}
 	rc = vq_add(&vn->tx.vq, seg, (unsigned int)n, 0, pkt);
+	if (rc == -ENOSPC) {
+		/*
+		 * Full, and the device may be idle waiting for a notification it
+		 * missed (seen under TCG floods: the ring stayed full for good).
+		 * A spare notify costs one exit; a missing one stalls the NIC.
+		 */
+		vn->vd->ops->notify(vn->vd, &vn->tx.vq);
+		return -EAGAIN;
+	}
 	if (rc < 0)
-		return rc == -ENOSPC ? -EAGAIN : rc;
+		return rc;
 	vnet_kick(vn, &vn->tx);
 	return 0;
 }
