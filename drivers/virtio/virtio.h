@@ -241,6 +241,13 @@ int virtio_mmio_probe(virtio_attach_fn attach);
 int virtio_probe_all(void);
 
 /*
+ * Reset the device, negotiate @wanted against what it offers (d->features
+ * holds the result), check FEATURES_OK on 1.x devices and prepare the
+ * transport. 0 or -errno. Shared by every device driver.
+ */
+int virtio_negotiate(struct virtio_dev *d, uint64_t wanted);
+
+/*
  * Device drivers: take over @d (0) or refuse it (-errno; -ENODEV for a
  * device type that is not theirs). Called once per device, at probe time.
  */

@@ -113,29 +113,12 @@ static void vblk_kick(struct vblk *vb)
 		vb->vd->ops->notify(vb->vd, &vb->vq);
 }
 
-/* Reset, acknowledge, negotiate (§3.1.1 steps 1-6) and prepare the transport. */
 static int vblk_negotiate(struct vblk *vb)
 {
-	struct virtio_dev *d = vb->vd;
-	uint64_t f;
+	int rc = virtio_negotiate(vb->vd, WANTED_FEATURES);
 
-	d->ops->reset(d);
-	d->ops->set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
-	d->ops->set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	f = d->ops->get_features(d) & WANTED_FEATURES;
-	if (d->needs_v1 && !(f & VIRTIO_BIT(VIRTIO_F_VERSION_1)))
-		return -ENOTSUP; /* a modern transport without 1.x semantics is malformed */
-	d->ops->set_features(d, f);
-	d->features = f;
-	if (f & VIRTIO_BIT(VIRTIO_F_VERSION_1)) {
-		d->ops->set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-					      VIRTIO_STATUS_FEATURES_OK);
-		/* The device may refuse our subset: it says so by clearing FEATURES_OK. */
-		if (!(d->ops->get_status(d) & VIRTIO_STATUS_FEATURES_OK))
-			return -EIO;
-	}
-	vb->strict_len = f & VIRTIO_BIT(VIRTIO_F_VERSION_1);
-	return d->ops->prepare(d);
+	vb->strict_len = vb->vd->features & VIRTIO_BIT(VIRTIO_F_VERSION_1);
+	return rc;
 }
 
 static int read_fields(struct virtio_dev *d, struct vblk_config *c)

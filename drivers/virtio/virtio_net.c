@@ -81,33 +81,15 @@ static void vnet_kick(struct vnet *vn, struct vnet_queue *q)
 		vn->vd->ops->notify(vn->vd, &q->vq);
 }
 
-/* Reset, acknowledge, negotiate (§3.1.1 steps 1-6) and prepare the transport. */
 static int vnet_negotiate(struct vnet *vn)
 {
-	struct virtio_dev *d = vn->vd;
-	uint64_t f;
+	int rc = virtio_negotiate(vn->vd, WANTED_FEATURES);
+	uint64_t f = vn->vd->features;
 
-	d->ops->reset(d);
-	d->ops->set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
-	d->ops->set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	f = d->ops->get_features(d) & WANTED_FEATURES;
-	if (d->needs_v1 && !(f & VIRTIO_BIT(VIRTIO_F_VERSION_1)))
-		return -ENOTSUP; /* a modern transport without 1.x semantics is malformed */
-	d->ops->set_features(d, f);
-	d->features = f;
-	if (f & VIRTIO_BIT(VIRTIO_F_VERSION_1)) {
-		d->ops->set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-					      VIRTIO_STATUS_FEATURES_OK);
-		/* The device may refuse our subset: it says so by clearing FEATURES_OK. */
-		if (!(d->ops->get_status(d) & VIRTIO_STATUS_FEATURES_OK))
-			return -EIO;
-		vn->hdr_len = HDR_LEN_V1;
-	} else {
-		vn->hdr_len = HDR_LEN_LEGACY;
-	}
+	vn->hdr_len = f & VIRTIO_BIT(VIRTIO_F_VERSION_1) ? HDR_LEN_V1 : HDR_LEN_LEGACY;
 	vn->rx_segs =
 		f & (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT)) ? 1 : 2;
-	return d->ops->prepare(d);
+	return rc;
 }
 
 static int queue_create(struct vnet *vn, struct vnet_queue *q, uint16_t idx)

@@ -43,3 +43,26 @@ int virtio_probe_all(void)
 		count = MAX(p, 0) + MAX(m, 0);
 	return count;
 }
+
+/* Reset, acknowledge, negotiate (§3.1.1 steps 1-6) and prepare the transport. */
+int virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
+{
+	uint64_t f;
+
+	d->ops->reset(d);
+	d->ops->set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
+	d->ops->set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	f = d->ops->get_features(d) & wanted;
+	if (d->needs_v1 && !(f & VIRTIO_BIT(VIRTIO_F_VERSION_1)))
+		return -ENOTSUP; /* a modern transport without 1.x semantics is malformed */
+	d->ops->set_features(d, f);
+	d->features = f;
+	if (f & VIRTIO_BIT(VIRTIO_F_VERSION_1)) {
+		d->ops->set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+					      VIRTIO_STATUS_FEATURES_OK);
+		/* The device may refuse our subset: it says so by clearing FEATURES_OK. */
+		if (!(d->ops->get_status(d) & VIRTIO_STATUS_FEATURES_OK))
+			return -EIO;
+	}
+	return d->ops->prepare(d);
+}
