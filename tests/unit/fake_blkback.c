@@ -5,10 +5,8 @@
  * fake Xen calling evtchn_demux() at the point where the real upcall could
  * arrive (after a notify, or when unmasking a pending port), never nested.
  */
-#define _GNU_SOURCE /* MAP_FIXED_NOREPLACE */
 #include <check.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,191 +21,7 @@
 #include "sluice/xen_plat.h"
 #include "sluice/xenbus.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
-#else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
-/* The driver's view of the platform (xen_plat.h). */
-struct evtchn_ctl xen_evtchn;
-struct xs_client xen_xs;
-struct gnttab xen_gnttab;
-uint32_t xen_domid = FAKE_DOMID;
-
 struct fake_xs fbb_xs;
-
-/* ---- pages: a low arena, so that frame numbers fit a v1 grant entry ---- */
-
-#define ARENA_BASE 0x30000000UL
-#define ARENA_PAGES 8192U
-enum { PG_UNUSED, PG_LIVE, PG_FREE };
-
-static uint8_t *arena;
-static uint8_t pg_state[ARENA_PAGES];
-static uint32_t fifo[ARENA_PAGES]; /* freed pages, reused oldest first */
-static unsigned int fifo_head, fifo_len, next_fresh, live;
-static int fail_after = -1;
-
-static void arena_init(void)
-{
-	if (arena)
-		munmap(arena, (size_t)ARENA_PAGES * 4096);
-	arena = mmap((void *)ARENA_BASE, (size_t)ARENA_PAGES * 4096, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
-	ck_assert_ptr_eq(arena, (void *)ARENA_BASE);
-	memset(pg_state, 0, sizeof(pg_state));
-	fifo_head = fifo_len = next_fresh = live = 0;
-	fail_after = -1;
-	POISON(arena, (size_t)ARENA_PAGES * 4096);
-}
-
-void *page_alloc(size_t npages)
-{
-	uint32_t i;
-
-	ck_assert_uint_eq(npages, 1);
-	if (fail_after == 0)
-		return NULL;
-	if (fail_after > 0)
-		fail_after--;
-	if (next_fresh < ARENA_PAGES) {
-		i = next_fresh++;
-	} else {
-		ck_assert_msg(fifo_len > 0, "arena exhausted");
-		i = fifo[fifo_head];
-		fifo_head = (fifo_head + 1) % ARENA_PAGES;
-		fifo_len--;
-	}
-	pg_state[i] = PG_LIVE;
-	live++;
-	UNPOISON(arena + (size_t)i * 4096, 4096);
-	memset(arena + (size_t)i * 4096, 0, 4096);
-	return arena + (size_t)i * 4096;
-}
-
-void page_free(void *p, size_t npages)
-{
-	size_t i = ((uint8_t *)p - arena) / 4096;
-
-	ck_assert_uint_eq(npages, 1);
-	ck_assert_msg((uint8_t *)p >= arena && i < ARENA_PAGES && ((uintptr_t)p & 4095) == 0,
-		      "page_free(%p): not an arena page", p);
-	ck_assert_msg(pg_state[i] == PG_LIVE, "page_free(%p): not allocated", p);
-	pg_state[i] = PG_FREE;
-	live--;
-	memset(p, 0xdd, 4096);
-	POISON(p, 4096);
-	fifo[(fifo_head + fifo_len++) % ARENA_PAGES] = (uint32_t)i;
-}
-
-bool shim_page_live(const void *page)
-{
-	size_t i = ((const uint8_t *)page - arena) / 4096;
-
-	return (const uint8_t *)page >= arena && i < ARENA_PAGES && pg_state[i] == PG_LIVE;
-}
-
-unsigned int shim_pages_live(void)
-{
-	return live;
-}
-
-void shim_page_fail_after(int n)
-{
-	fail_after = n;
-}
-
-/* ---- log, clock, timers, work ---- */
-
-#define LOG_LINES 512
-static char log_lines[LOG_LINES][200];
-static unsigned int nlog;
-
-int kprintf(const char *fmt, ...)
-{
-	char b[200];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(b, sizeof(b), fmt, ap);
-	va_end(ap);
-	if (getenv("BF_TEST_VERBOSE"))
-		fprintf(stderr, "kprintf: %s", b);
-	if (nlog < LOG_LINES)
-		memcpy(log_lines[nlog++], b, sizeof(b));
-	return n;
-}
-
-unsigned int shim_log_count(const char *needle)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < nlog; i++)
-		n += strstr(log_lines[i], needle) != NULL;
-	return n;
-}
-
-static struct timerq timers;
-static struct work *work_head, **work_tail = &work_head;
-
-uint64_t now_ns(void)
-{
-	return fbb_xs.now;
-}
-
-void timer_arm_in(struct timer *t, uint64_t delay)
-{
-	timerq_arm(&timers, t, now_ns() + delay);
-}
-
-void timer_cancel(struct timer *t)
-{
-	timerq_cancel(&timers, t);
-}
-
-void work_post(struct work *w)
-{
-	if (w->queued)
-		return;
-	ck_assert_ptr_nonnull(w->fn);
-	w->queued = true;
-	w->next = NULL;
-	*work_tail = w;
-	work_tail = &w->next;
-}
-
-void shim_run_work(void)
-{
-	for (unsigned int i = 0; i < 100000; i++) {
-		struct work *w = work_head;
-		struct timer *t;
-
-		if (w) {
-			work_head = w->next;
-			if (!work_head)
-				work_tail = &work_head;
-			w->queued = false;
-			w->fn(w);
-			continue;
-		}
-		t = timerq_pop_expired(&timers, now_ns());
-		if (!t)
-			return;
-		t->fn(t, t->arg);
-	}
-	ck_abort_msg("loop work never settles");
-}
-
-void shim_advance(uint64_t ns)
-{
-	fbb_xs.now += ns;
-	shim_run_work();
-}
 
 /* kernel/blkdev.c's synchronous wrappers wait here: the loop runs, time passes. */
 int evloop_wait_flag(volatile bool *flag, uint64_t deadline_ns)
@@ -480,11 +294,7 @@ uint8_t fbb_pattern(uint64_t i)
 
 void fbb_init(void)
 {
-	arena_init();
-	nlog = 0;
-	timerq_init(&timers);
-	work_head = NULL;
-	work_tail = &work_head;
+	shim_kernel_init(0x30000000UL, &fbb_xs, true);
 	for (unsigned int i = 0; i < FBB_MAX_VBDS; i++)
 		free(vbds[i].disk);
 	memset(vbds, 0, sizeof(vbds));
@@ -547,7 +357,7 @@ void fbb_pump(void)
 		fake_step(&fbb_xs);
 		xs_poll(&xen_xs);
 		if (xen_xs.evq_count == 0 && fbb_xs.out_len == 0 && !xs_rx_pending(&xen_xs) &&
-		    !work_head) {
+		    !shim_work_pending()) {
 			if (++quiet == 2)
 				return;
 			continue;

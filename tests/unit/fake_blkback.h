@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "../../drivers/blkfront/blkfront_priv.h"
+#include "fake_kernel.h"
 #include "fake_xenstore.h"
 #include "sluice/blkdev.h"
 
@@ -109,16 +110,6 @@ void fbb_unmap_all(void);
 /* Byte @i of the initial disk image. */
 uint8_t fbb_pattern(uint64_t i);
 
-/* ---- the kernel shim ---- */
-/* Run posted work and due timers until nothing is left. */
-void shim_run_work(void);
-/* Advance the clock (shared with the fake xenstored) and fire due timers. */
-void shim_advance(uint64_t ns);
-/* kprintf lines containing @needle so far. */
-unsigned int shim_log_count(const char *needle);
-bool shim_page_live(const void *page);
-unsigned int shim_pages_live(void);
-/* Make page_alloc fail after @n more pages (-1: never). */
-void shim_page_fail_after(int n);
+/* The kernel shim (pages, log, clock, timers, work) is fake_kernel.h. */
 
 #endif

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "../../drivers/netfront/netfront_priv.h"
+#include "fake_kernel.h"
 #include "fake_xenstore.h"
 #include "sluice/netdev.h"
 
@@ -88,25 +89,13 @@ void fnb_unmap(int ref, bool write);
 /* Posted RX request (grant ref) at ring position @i. */
 int fnb_rx_req_ref(struct fnb_vif *v, RING_IDX i);
 
-/* ---- the kernel shim ---- */
+/* ---- the kernel shim (the rest is in fake_kernel.h) ---- */
 struct netdev *shim_netdev(unsigned int i);
-/* Run posted work (netdev polls) and due timers until nothing is left. */
-void shim_run_work(void);
-/* Advance the clock (shared with the fake xenstored) and fire due timers. */
-void shim_advance(uint64_t ns);
-uint64_t shim_now(void);
-/* kprintf lines containing @needle so far. */
-unsigned int shim_log_count(const char *needle);
 /* Next packet the poll handed up on @dev, or NULL. */
 struct pktbuf *shim_rx_pop(struct netdev *dev);
 unsigned int shim_rx_queued(struct netdev *dev);
-/* Page state in the arena. */
-bool shim_page_live(const void *page);
-unsigned int shim_pages_live(void);
 /* A buffer from the test's TX pool. */
 struct pktbuf *shim_tx_alloc(void);
 unsigned int shim_tx_pool_free(void);
-/* Make page_alloc fail after @n more pages (-1: never). */
-void shim_page_fail_after(int n);
 
 #endif
