@@ -29,6 +29,7 @@ KERNEL_SRCS = \
 	kernel/random.c \
 	kernel/lib/cmdline.c \
 	kernel/lib/crc32.c \
+	kernel/lib/inaddr.c \
 	kernel/lib/ksyms.c \
 	kernel/lib/logring.c \
 	kernel/lib/memmap.c \

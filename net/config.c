@@ -16,6 +16,7 @@
 
 #include "lwip/def.h"
 #include "net_priv.h"
+#include "sluice/inaddr.h"
 #include "sluice/kernel.h"
 #include "sluice/plat.h"
 #include "sluice/xen_plat.h"
@@ -34,100 +35,26 @@ static const char *const cmdline_src[NET_CFG_MAX][NET_KEY_KINDS] = {KEY_SRC(0), 
 								    KEY_SRC(2), KEY_SRC(3)};
 static char xenstore_src[NET_CFG_MAX][NET_KEY_KINDS][48];
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int hex_value(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* A decimal number <= @max without leading zeros; returns the end, or NULL. */
-static const char *parse_dec(const char *s, unsigned int max, unsigned int *out)
-{
-	unsigned int v = 0;
-	const char *p = s;
-
-	if (!is_digit(*p) || (p[0] == '0' && is_digit(p[1])))
-		return NULL;
-	for (; is_digit(*p); p++) {
-		v = v * 10 + (unsigned int)(*p - '0');
-		if (v > max)
-			return NULL;
-	}
-	*out = v;
-	return p;
-}
-
 static const char *parse_ip4(const char *s, ip4_addr_t *out)
 {
-	unsigned int o[4];
+	uint8_t b[4];
 
-	for (int i = 0; i < 4; i++) {
-		if (i > 0 && *s++ != '.')
-			return NULL;
-		s = parse_dec(s, 255, &o[i]);
-		if (!s)
-			return NULL;
-	}
-	IP4_ADDR(out, o[0], o[1], o[2], o[3]);
+	s = inaddr_parse4(s, b);
+	if (s)
+		IP4_ADDR(out, b[0], b[1], b[2], b[3]);
 	return s;
 }
 
-/* Hex groups with at most one "::"; returns the end, or NULL. */
 static const char *parse_ip6(const char *s, ip6_addr_t *out)
 {
-	uint16_t w[8] = {0}, tail[8];
-	unsigned int nhead = 0, ntail = 0;
-	bool gap = false;
+	uint8_t b[16];
+	u32_t w[4];
 
-	if (s[0] == ':') {
-		if (s[1] != ':')
-			return NULL;
-		gap = true;
-		s += 2;
-	}
-	while (hex_value(*s) >= 0) {
-		unsigned int v = 0, digits = 0;
-
-		for (; hex_value(*s) >= 0; s++, digits++) {
-			if (digits == 4)
-				return NULL;
-			v = v << 4 | (unsigned int)hex_value(*s);
-		}
-		if (nhead + ntail == 8)
-			return NULL;
-		if (gap)
-			tail[ntail++] = (uint16_t)v;
-		else
-			w[nhead++] = (uint16_t)v;
-		if (s[0] != ':')
-			break;
-		if (s[1] == ':') {
-			if (gap)
-				return NULL;
-			gap = true;
-			s += 2;
-		} else if (hex_value(s[1]) >= 0) {
-			s++;
-		} else {
-			return NULL;
-		}
-	}
-	/* "::" stands for at least one zero group. */
-	if (gap ? nhead + ntail > 7 : nhead != 8)
+	s = inaddr_parse6(s, b);
+	if (!s)
 		return NULL;
-	memcpy(&w[8 - ntail], tail, ntail * sizeof(tail[0]));
-	IP6_ADDR(out, lwip_htonl((u32_t)w[0] << 16 | w[1]), lwip_htonl((u32_t)w[2] << 16 | w[3]),
-		 lwip_htonl((u32_t)w[4] << 16 | w[5]), lwip_htonl((u32_t)w[6] << 16 | w[7]));
+	memcpy(w, b, sizeof(w)); /* already network order, as lwIP keeps it */
+	IP6_ADDR(out, w[0], w[1], w[2], w[3]);
 	return s;
 }
 
@@ -141,7 +68,7 @@ static int parse_prefix(const char *s, unsigned int max, uint8_t *out, char *err
 			 max == 32 ? "10.0.0.2/24" : "2001:db8::2/64");
 		return -EINVAL;
 	}
-	s = parse_dec(s + 1, max, &v);
+	s = inaddr_parse_dec(s + 1, max, &v);
 	if (!s || *s || v == 0) {
 		snprintf(err, errlen, "prefix length must be 1..%u", max);
 		return -EINVAL;

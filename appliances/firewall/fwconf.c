@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fwapp.h"
+#include "sluice/inaddr.h"
 
 unsigned int fwconf_inline(char *text)
 {
@@ -95,99 +96,21 @@ int fwconf_generation(const char *val, size_t len, uint64_t last, uint64_t *gen,
 	return 0;
 }
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int hex_value(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decimal <= @max without leading zeros; the end, or NULL. */
-static const char *parse_dec(const char *s, unsigned int max, unsigned int *out)
-{
-	unsigned int v = 0;
-
-	if (!is_digit(*s) || (s[0] == '0' && is_digit(s[1])))
-		return NULL;
-	for (; is_digit(*s); s++) {
-		v = v * 10 + (unsigned int)(*s - '0');
-		if (v > max)
-			return NULL;
-	}
-	*out = v;
-	return s;
-}
-
 int fwconf_ip4(const char *s, const char **end, struct pkt_addr *a)
 {
-	unsigned int o;
-
 	memset(a, 0, sizeof(*a));
-	for (int i = 0; i < 4; i++) {
-		if (i > 0 && *s++ != '.')
-			return -EINVAL;
-		s = parse_dec(s, 255, &o);
-		if (!s)
-			return -EINVAL;
-		a->b[i] = (uint8_t)o;
-	}
+	s = inaddr_parse4(s, a->b);
+	if (!s)
+		return -EINVAL;
 	*end = s;
 	return 0;
 }
 
 int fwconf_ip6(const char *s, const char **end, struct pkt_addr *a)
 {
-	uint16_t w[8] = {0}, tail[8];
-	unsigned int nhead = 0, ntail = 0;
-	bool gap = false;
-
-	if (s[0] == ':') {
-		if (s[1] != ':')
-			return -EINVAL;
-		gap = true;
-		s += 2;
-	}
-	while (hex_value(*s) >= 0) {
-		unsigned int v = 0, digits = 0;
-
-		for (; hex_value(*s) >= 0; s++, digits++) {
-			if (digits == 4)
-				return -EINVAL;
-			v = v << 4 | (unsigned int)hex_value(*s);
-		}
-		if (nhead + ntail == 8)
-			return -EINVAL;
-		if (gap)
-			tail[ntail++] = (uint16_t)v;
-		else
-			w[nhead++] = (uint16_t)v;
-		if (s[0] != ':')
-			break;
-		if (s[1] == ':' && !gap) {
-			gap = true;
-			s += 2;
-		} else if (hex_value(s[1]) >= 0) {
-			s++;
-		} else {
-			return -EINVAL;
-		}
-	}
-	if (gap ? nhead + ntail > 7 : nhead != 8)
-		return -EINVAL; /* "::" stands for at least one zero group */
-	memcpy(&w[8 - ntail], tail, ntail * sizeof(tail[0]));
-	for (int i = 0; i < 8; i++) {
-		a->b[2 * i] = (uint8_t)(w[i] >> 8);
-		a->b[2 * i + 1] = (uint8_t)w[i];
-	}
+	s = inaddr_parse6(s, a->b);
+	if (!s)
+		return -EINVAL;
 	*end = s;
 	return 0;
 }
@@ -204,7 +127,7 @@ static int parse_prefix(const char *s, const char **end, struct fw_route *r)
 		r->family = 6;
 	else
 		return -EINVAL;
-	if (*p != '/' || !(p = parse_dec(p + 1, r->family == 4 ? 32 : 128, &plen)))
+	if (*p != '/' || !(p = inaddr_parse_dec(p + 1, r->family == 4 ? 32 : 128, &plen)))
 		return -EINVAL;
 	r->plen = (uint8_t)plen;
 	for (unsigned int bit = plen; bit < 128; bit++)
@@ -233,7 +156,7 @@ static int parse_route_opt(const char *s, const char **end, struct fw_route *r, 
 		return 0;
 	}
 	if (strncmp(s, "dev=net", 7) == 0 && r->dev == PL_IF_NONE) {
-		*end = parse_dec(s + 7, PL_IFS_MAX - 1, &n);
+		*end = inaddr_parse_dec(s + 7, PL_IFS_MAX - 1, &n);
 		if (*end) {
 			r->dev = n;
 			return 0;

@@ -7,7 +7,7 @@
 check_PROGRAMS += tests/unit/test_fwapp
 tests_unit_test_fwapp_SOURCES = tests/unit/test_fwapp.c appliances/firewall/pipeline.c \
 	appliances/firewall/fwfilter.c appliances/firewall/fwreject.c \
-	appliances/firewall/fwconf.c appliances/firewall/pktparse.c \
+	appliances/firewall/fwconf.c kernel/lib/inaddr.c appliances/firewall/pktparse.c \
 	appliances/firewall/conntrack.c appliances/firewall/conntrack_tcp.c \
 	appliances/firewall/fwapp.h include/sluice/pipeline.h \
 	$(FW_RULES_SRCS) $(FW_RULES_HDRS)
