@@ -146,10 +146,7 @@ int xen_gnttab_init(void)
 	if (max == 0)
 		return -ENODEV;
 	/* Frames go into a hole (mapping over RAM would free that RAM, primer §6). */
-	rc = memmap_find_hole(&boot_memmap, (uint64_t)max * PAGE_SIZE, PAGE_SIZE, 1ULL << 20,
-			      1ULL << 32, &gpa);
-	if (rc == 0)
-		rc = memmap_reserve(&boot_memmap, gpa, (uint64_t)max * PAGE_SIZE, MEMMAP_RESERVED);
+	rc = xen_claim_hole(max, &gpa);
 	if (rc == 0)
 		rc = paging_map(gpa, (uint64_t)max * PAGE_SIZE, PG_RW);
 	if (rc < 0)

@@ -191,7 +191,7 @@ static int xen_early(void)
 }
 
 /* Reserve a hole of @pages pages below 4 GiB for frames Xen maps into our physmap. */
-static int claim_hole(uint64_t pages, uint64_t *gpa)
+int xen_claim_hole(uint64_t pages, uint64_t *gpa)
 {
 	int rc = memmap_find_hole(&boot_memmap, pages * PAGE_SIZE, PAGE_SIZE, 1ULL << 20, LOW_4G,
 				  gpa);
@@ -204,7 +204,7 @@ static int claim_hole(uint64_t pages, uint64_t *gpa)
 static int map_shared_info(void)
 {
 	uint64_t gpa;
-	int rc = claim_hole(1, &gpa);
+	int rc = xen_claim_hole(1, &gpa);
 
 	/* A hole, never RAM: add_to_physmap over RAM would free that page (primer §6). */
 	if (rc == 0)

@@ -17,6 +17,12 @@ extern struct xs_client xen_xs;
 extern struct gnttab xen_gnttab;
 extern uint32_t xen_domid;
 
+/*
+ * plat_xen.c: reserve @pages pages of a memory-map hole below 4 GiB for frames
+ * Xen maps into our physmap (never RAM: add_to_physmap over RAM frees it).
+ */
+int xen_claim_hole(uint64_t pages, uint64_t *gpa);
+
 /* console.c */
 int xen_console_init(void);
 void xen_console_write(const char *s, size_t len);
