@@ -12,6 +12,7 @@
 #include <xen/hvm/params.h>
 #include <xen/io/console.h>
 
+#include "sluice/barrier.h"
 #include "sluice/console.h"
 #include "sluice/kernel.h"
 #include "sluice/mm.h"
@@ -59,7 +60,7 @@ static size_t ring_put(const char *s, size_t len)
 		prod++;
 	}
 	/* The data must be visible before the new producer index. */
-	barrier();
+	wmb();
 	ring->out_prod = prod;
 	return n;
 }

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sluice/barrier.h"
 #include "sluice/gnttab.h"
 
 /* Guest frame numbers of 64-bit physical addresses are below 2^52. */
@@ -31,8 +32,6 @@
  * in a tight loop must not keep us spinning, so give up and call it busy.
  */
 #define GNTTAB_REVOKE_TRIES 64
-
-#define compiler_barrier() __asm__ volatile("" ::: "memory")
 
 size_t gnttab_storage_words(unsigned int max_frames)
 {
@@ -164,7 +163,7 @@ int gnttab_grant_access(struct gnttab *g, uint16_t domid, uint64_t gfn, bool rea
 	 * reorder them, and a compiler barrier is enough (grant_table.h: "WMB
 	 * is a no-op on current x86, a compiler barrier is still required").
 	 */
-	compiler_barrier();
+	wmb();
 	/* A single 16-bit store: Xen reads flags concurrently and must not see it torn. */
 	__atomic_store_n(&ent->flags, (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
 			 __ATOMIC_RELAXED);

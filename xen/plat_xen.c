@@ -16,6 +16,7 @@
 #include <xen/sched.h>
 #include <xen/vcpu.h>
 
+#include "sluice/barrier.h"
 #include "sluice/boot.h"
 #include "sluice/console.h"
 #include "sluice/drivers.h"
@@ -127,10 +128,10 @@ static uint64_t xen_wallclock_ns(void)
 
 	do {
 		v = s->wc_version;
-		barrier(); /* x86 keeps loads in order; stop the compiler reordering */
+		rmb();
 		sec = s->wc_sec | ((uint64_t)s->xen_wc_sec_hi << 32);
 		nsec = s->wc_nsec;
-		barrier();
+		rmb();
 	} while ((v & 1) || v != s->wc_version);
 	return sec * 1000000000ULL + nsec + xen_monotonic_ns();
 }

@@ -15,22 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "sluice/barrier.h"
 #include "sluice/xenstore.h"
-
-/*
- * x86 is TSO: loads are not reordered with older loads, nor stores with
- * older stores, so read and write barriers only have to stop the compiler.
- * The full barrier must be a real fence: we read the peer's index and then
- * hand space back (store -> load ordering).
- */
-#define xs_mb() __sync_synchronize()
-#if defined(__x86_64__) || defined(__i386__)
-#define xs_rmb() __asm__ __volatile__("" ::: "memory")
-#define xs_wmb() __asm__ __volatile__("" ::: "memory")
-#else
-#define xs_rmb() __sync_synchronize()
-#define xs_wmb() __sync_synchronize()
-#endif
 
 #define XS_HDR_LEN ((uint32_t)sizeof(struct xsd_sockmsg))
 /* Bytes consumed per rx_process call, so a flooding server cannot pin us. */
@@ -142,7 +128,7 @@ static int rx_process(struct xs_client *c)
 		char *dst;
 
 		prod = in->rsp_prod;
-		xs_rmb(); /* read prod before the bytes it publishes */
+		rmb(); /* read prod before the bytes it publishes */
 		cons = in->rsp_cons;
 		avail = prod - cons;
 		if (avail > XENSTORE_RING_SIZE) {
@@ -160,7 +146,7 @@ static int rx_process(struct xs_client *c)
 		}
 		n = min_u32(min_u32(want, avail), budget);
 		ring_copy_out(dst, in->rsp, cons, n);
-		xs_mb(); /* finish reading the bytes before handing the space back */
+		mb(); /* finish reading the bytes before handing the space back */
 		in->rsp_cons = cons + n;
 		moved = true;
 		budget -= n;
@@ -215,7 +201,7 @@ static int ring_put(struct xs_client *c, const char *p, size_t n, uint64_t deadl
 
 		cons = in->req_cons;
 		prod = in->req_prod;
-		xs_mb(); /* see the consumer's index before overwriting the space it freed */
+		mb(); /* see the consumer's index before overwriting the space it freed */
 		used = prod - cons;
 		if (used > XENSTORE_RING_SIZE)
 			return xs_break(c);
@@ -232,7 +218,7 @@ static int ring_put(struct xs_client *c, const char *p, size_t n, uint64_t deadl
 		if (chunk > n)
 			chunk = (uint32_t)n;
 		memcpy((char *)in->req + off, p, chunk);
-		xs_wmb(); /* the bytes before the index that publishes them */
+		wmb(); /* the bytes before the index that publishes them */
 		in->req_prod = prod + chunk;
 		c->ops->notify(c->ctx);
 		*started = true;

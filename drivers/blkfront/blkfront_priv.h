@@ -16,16 +16,8 @@
 #include <stdint.h>
 #include <string.h> /* ring.h's FLEX macros use memcpy */
 
-/*
- * ring.h wants these before it is included (see netfront_priv.h, which
- * defines the same): mb must be a real fence, because the push and
- * final-check macros store an index and then load the peer's event index,
- * a store->load order x86 does not keep without one. rmb and wmb only have
- * to stop the compiler on x86 (TSO).
- */
-#define xen_mb() __asm__ volatile("mfence" ::: "memory")
-#define xen_rmb() __asm__ volatile("" ::: "memory")
-#define xen_wmb() __asm__ volatile("" ::: "memory")
+/* ring.h needs xen_mb/xen_rmb/xen_wmb defined first (see barrier.h). */
+#include "sluice/barrier.h"
 
 #include <xen/grant_table.h>
 #include <xen/io/blkif.h>

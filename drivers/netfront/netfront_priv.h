@@ -16,17 +16,8 @@
 #include <stdint.h>
 #include <string.h> /* ring.h's FLEX macros use memcpy */
 
-/*
- * ring.h wants these before it is included (__XEN_INTERFACE_VERSION__ is
- * new enough that it does not define them). xen_mb must be a real fence:
- * the push/final-check macros store an index and then load the peer's
- * event index, and x86 may reorder a store with a later load (mfence
- * forbids that). Loads are not reordered with loads, nor stores with
- * stores, on x86 (TSO), so rmb and wmb only have to stop the compiler.
- */
-#define xen_mb() __asm__ volatile("mfence" ::: "memory")
-#define xen_rmb() __asm__ volatile("" ::: "memory")
-#define xen_wmb() __asm__ volatile("" ::: "memory")
+/* ring.h needs xen_mb/xen_rmb/xen_wmb defined first (see barrier.h). */
+#include "sluice/barrier.h"
 
 #include <xen/grant_table.h>
 #include <xen/io/netif.h>

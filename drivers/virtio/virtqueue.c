@@ -16,8 +16,8 @@
  *    store could sit in the store buffer while we read a stale hint, and
  *    the device, which checks our index after writing its hint, misses the
  *    update too: a lost notification (or interrupt) and a stalled queue.
- * On x86 the release/acquire fences only constrain the compiler (TSO), and
- * the SEQ_CST fence is an mfence.
+ * On x86 the release/acquire accesses only constrain the compiler (TSO),
+ * and the full fence is mb() from sluice/barrier.h, an mfence.
  *
  * Trust: the device only ever writes the used ring. Every used entry is
  * checked (id in range, a chain head, in flight; length within what the
@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sluice/barrier.h"
 #include "virtio.h"
 
 static size_t align_up(size_t x, size_t a)
@@ -138,7 +139,7 @@ bool vq_kick_prepare(struct virtqueue *vq)
 	if (old == new_idx || vq->broken)
 		return false;
 	/* Full fence: our avail->idx store before reading the device's hint (see top). */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	mb();
 	if (vq->event_idx)
 		return vring_need_event(*vq->avail_event, new_idx, old);
 	return !(__atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED) & VRING_USED_F_NO_NOTIFY);
@@ -238,7 +239,7 @@ bool vq_enable_cb(struct virtqueue *vq)
 	 * completion the device made before it could see our store raised no
 	 * interrupt, so it must be caught here (see top).
 	 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	mb();
 	return vq_has_used(vq);
 }
 

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sluice/barrier.h"
+
 #define MSR_APIC_BASE 0x1b
 #define MSR_TSC_DEADLINE 0x6e0
 #define MSR_EFER 0xc0000080
@@ -133,11 +135,6 @@ static inline void irq_restore(uint64_t flags)
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" : : : "memory");
-}
-
-static inline void barrier(void)
-{
-	__asm__ volatile("" : : : "memory");
 }
 
 /* Stop this CPU for good: interrupts off, then halt in a loop (NMIs return to hlt). */

@@ -11,16 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sluice/barrier.h"
 #include "sluice/pvclock.h"
 
 #define NSEC_PER_SEC 1000000000ULL
-
-/*
- * Only the compiler must be kept from reordering or caching here: x86 does
- * not reorder loads with older loads, so the version/fields/version reads
- * are seen in program order by the CPU without a fence.
- */
-#define compiler_barrier() __asm__ volatile("" ::: "memory")
 
 uint64_t pvclock_scale_delta(uint64_t delta, uint32_t mul_frac, int8_t shift)
 {
@@ -106,13 +100,13 @@ uint64_t pvclock_read(const volatile struct pvclock_time_info *ti, uint64_t (*rd
 
 	do {
 		version = ti->version;
-		compiler_barrier();
+		rmb(); /* version, fields, version: in that order */
 		tsc_ts = ti->tsc_timestamp;
 		sys = ti->system_time;
 		mul = ti->tsc_to_system_mul;
 		shift = ti->tsc_shift;
 		tsc = rdtsc();
-		compiler_barrier();
+		rmb();
 	} while ((version & 1) || version != ti->version);
 
 	/*
@@ -137,10 +131,10 @@ uint64_t pvclock_wall_ns(const volatile struct pvclock_wall_clock *wc, uint64_t 
 	/* Same versioning protocol as the time-info area. */
 	do {
 		version = wc->version;
-		compiler_barrier();
+		rmb(); /* version, fields, version: in that order */
 		sec = wc->sec;
 		nsec = wc->nsec;
-		compiler_barrier();
+		rmb();
 	} while ((version & 1) || version != wc->version);
 
 	/* sec * 10^9 + nsec < 2^63; only a huge system_ns could overflow: saturate. */

@@ -72,9 +72,9 @@ void lapic_timer_deadline(uint64_t tsc)
 	lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | VEC_LAPIC_TIMER);
 	/*
 	 * SDM 10.5.4.1: the MSR write must be ordered after the LVT write in
-	 * TSC-deadline mode, which an mfence guarantees for the MMIO store.
+	 * TSC-deadline mode, which an mfence (mb()) guarantees for the MMIO store.
 	 */
-	__asm__ volatile("mfence" : : : "memory");
+	mb();
 	wrmsr(MSR_TSC_DEADLINE, tsc);
 }
 
