@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The first C code: copy what the loader handed us out of loader memory
- * before anything can overwrite it (primer §2, §18 step 2), and validate it.
+ * before anything can overwrite it (docs/boot.md §2, §5 step 2), and validate it.
  * start_info comes from the toolstack or firmware: every pointer and count
  * is checked against what the boot page tables map before it is followed.
  */

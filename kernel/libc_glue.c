@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The hooks picolibc leaves to the system (toolchain notes §1.5) that are
+ * The hooks picolibc leaves to the system (docs/toolchain.md §3) that are
  * not implemented next to their subsystem: stdout is in console.c, sbrk in
  * mm.c, getentropy in random.c, _exit in main.c.
  */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Boot sequence (primer §18 for the order), command line, and shutdown. */
+/* Boot sequence (docs/boot.md §5 for the order), command line, and shutdown. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

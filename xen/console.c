@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The Xen PV console ring (primer §10): what `xl console` and xenconsoled's
+ * The Xen PV console ring (docs/xen.md §7): what `xl console` and xenconsoled's
  * logs show. The ring is shared with the console backend in dom0, which we
  * do not trust: its indices are only used masked, and a backend that stops
  * consuming costs us bounded waiting, never a hang.

@@ -145,7 +145,7 @@ int xen_gnttab_init(void)
 	max = MIN(q.max_nr_frames, GNTTAB_FRAMES_WANTED);
 	if (max == 0)
 		return -ENODEV;
-	/* Frames go into a hole (mapping over RAM would free that RAM, primer §6). */
+	/* Frames go into a hole (mapping over RAM would free that RAM, docs/xen.md §3). */
 	rc = xen_claim_hole(max, &gpa);
 	if (rc == 0)
 		rc = paging_map(gpa, (uint64_t)max * PAGE_SIZE, PG_RW);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Xen event channels, 2-level ABI (primer §8; Xen event_channel.h and
+ * Xen event channels, 2-level ABI (docs/xen.md §5; Xen event_channel.h and
  * xen/common/event_2l.c; Linux drivers/xen/events/events_2l.c).
  *
  * Xen owns PENDING (it sets bits, we clear them) and only reads MASK, which

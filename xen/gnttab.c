@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Xen grant tables, v1 (primer §12; Xen grant_table.h).
+ * Xen grant tables, v1 (docs/xen.md §9; Xen grant_table.h).
  *
  * Each grant entry is {u16 flags; domid_t domid; u32 frame}. We write domid
  * and frame, then flags; Xen only honours an entry whose flags say

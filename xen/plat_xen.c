@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The Xen PVH platform (primer §18 for the order): hypercall page, memory
+ * The Xen PVH platform (docs/boot.md §5 for the order): hypercall page, memory
  * map fallback, shared_info in a memory-map hole, event channels with a
  * per-vCPU LAPIC upcall vector, pvclock time with VIRQ_TIMER one-shots, the
  * PV console ring, xenstore, grant tables and domain control.
@@ -157,7 +157,7 @@ static void timer_virq(uint32_t port, void *arg)
 
 /* ---- set-up ---- */
 
-/* start_info v0 has no memory map: ask Xen (20-byte e820 entries, primer §6). */
+/* start_info v0 has no memory map: ask Xen (20-byte e820 entries, docs/boot.md §4). */
 static void memory_map_fallback(void)
 {
 	static struct {
@@ -207,7 +207,7 @@ static int map_shared_info(void)
 	uint64_t gpa;
 	int rc = xen_claim_hole(1, &gpa);
 
-	/* A hole, never RAM: add_to_physmap over RAM would free that page (primer §6). */
+	/* A hole, never RAM: add_to_physmap over RAM would free that page (docs/xen.md §3). */
 	if (rc == 0)
 		rc = xen_add_to_physmap(XENMAPSPACE_shared_info, 0, gpa >> PAGE_SHIFT);
 	if (rc == 0)

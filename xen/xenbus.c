@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Xenbus frontend helpers (primer §14).
+ * Xenbus frontend helpers (docs/xen.md §11).
  *
  * The backend's state node is written by the backend domain and the device
  * nodes by the toolstack: both are parsed strictly and bounded, and a value
@@ -369,7 +369,7 @@ static int switch_diag(struct xs_client *c, uint32_t tx, const struct xenbus_dev
 	return r;
 }
 
-/* Primer §14 step 7: Closing, peer Closing/Closed/Unknown, Closed, peer Closed/Unknown. */
+/* docs/xen.md §11 (close): Closing, peer Closing/Closed/Unknown, Closed, peer Closed/Unknown. */
 static int close_dance(struct xs_client *c, const struct xenbus_dev *d, uint64_t deadline,
 		       char *err, size_t errlen)
 {

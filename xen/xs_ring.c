@@ -2,7 +2,7 @@
 /*
  * Xenstore ring I/O: request framing, reply matching, watch event queue.
  *
- * The page (primer §11) holds two 1 KiB byte rings with free-running u32
+ * The page (docs/xen.md §8) holds two 1 KiB byte rings with free-running u32
  * indices, masked with MASK_XENSTORE_IDX. The indices need not start at 0
  * and wrap at 2^32, so only differences (prod - cons, mod 2^32) are used.
  * xenstored writes rsp_prod and req_cons: both are re-read on every step

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Xen blkfront, the device side (primer §13, §15): the shared request
+ * Xen blkfront, the device side (docs/xen.md §10, §12): the shared request
  * ring, its grant and event channel, the bounce pages, request posting
  * (plain and indirect), response validation, flush and the event-storm
  * guard. The xenstore side (discovery, negotiation, connect, close) is

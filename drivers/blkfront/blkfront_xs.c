@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Xen blkfront, the xenstore side (primer §14, §15): find the vbds under
+ * Xen blkfront, the xenstore side (docs/xen.md §11, §12): find the vbds under
  * device/vbd, negotiate with the backend (features at InitWait and again
  * at Connected, disk properties at Connected), and follow it through
  * connect, close and hot-plug. The data path is blkfront.c.
@@ -332,7 +332,7 @@ static int bf_own_state(const struct blkfront *bf)
 	return xenbus_read_state(&xen_xs, bf->xb.nodename, &st) < 0 ? -1 : (int)st;
 }
 
-/* Primer §10.21: a backend that never connects gets a diagnostic, not silence. */
+/* docs/xen.md §11: a backend that never connects gets a diagnostic, not silence. */
 static void bf_connect_slow(struct timer *t, void *arg)
 {
 	struct blkfront *bf = arg;

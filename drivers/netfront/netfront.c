@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Xen netfront, the device side (primer §13, §15): the shared TX and RX
+ * Xen netfront, the device side (docs/xen.md §10, §12): the shared TX and RX
  * rings, their grants and event channel, the event-storm guard and the
  * netdev operations. Transmit (and TX response validation) is
  * netfront_tx.c; receive (RX refill, RX response validation, fragment

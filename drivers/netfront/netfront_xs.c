@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Xen netfront, the xenstore side (primer §14, §15): find the vifs under
+ * Xen netfront, the xenstore side (docs/xen.md §11, §12): find the vifs under
  * device/vif, read their MAC, negotiate with the backend, and follow it
  * through connect, close and hot-plug. The data path is netfront.c.
  *
@@ -187,7 +187,7 @@ static int nf_own_state(const struct netfront *nf)
 	return xenbus_read_state(&xen_xs, nf->xb.nodename, &st) < 0 ? -1 : (int)st;
 }
 
-/* Primer §10.21: a backend that never connects gets a diagnostic, not silence. */
+/* docs/xen.md §11: a backend that never connects gets a diagnostic, not silence. */
 static void nf_connect_slow(struct timer *t, void *arg)
 {
 	struct netfront *nf = arg;

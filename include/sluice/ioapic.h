@@ -2,7 +2,7 @@
 /*
  * The I/O APIC at 0xfec00000 (QEMU q35/pc and microvm): routes a GSI to a
  * LAPIC vector. Used for virtio-mmio on microvm, whose transports raise
- * level-triggered, active-high lines (primer §16).
+ * level-triggered, active-high lines (docs/virtio.md §2).
  */
 #ifndef SLUICE_IOAPIC_H
 #define SLUICE_IOAPIC_H

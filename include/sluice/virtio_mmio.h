@@ -2,7 +2,7 @@
 /*
  * virtio-mmio transports announced on the command line. QEMU -M microvm
  * appends ` virtio_mmio.device=512@0xfeb00000:12` for each transport with a
- * device attached (primer §16); the virtio driver probes these.
+ * device attached (docs/virtio.md §2); the virtio driver probes these.
  */
 #ifndef SLUICE_VIRTIO_MMIO_H
 #define SLUICE_VIRTIO_MMIO_H

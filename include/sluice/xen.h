@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Xen platform layer: hypercalls and the state the Xen platform keeps.
- * Hypercalls go through the hypercall page Xen fills in at boot (primer §4);
+ * Hypercalls go through the hypercall page Xen fills in at boot (docs/xen.md §2);
  * the 64-bit ABI passes up to five arguments in rdi, rsi, rdx, r10, r8 and
  * may clobber all of them, so every wrapper declares them as outputs too.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Xenbus frontend helpers on top of the xenstore client (primer §14):
+ * Xenbus frontend helpers on top of the xenstore client (docs/xen.md §11):
  * device enumeration, state reads and switches, bounded state waits and
  * the connect/close handshakes. Pure logic: built into the kernel and into
  * host tests.
@@ -68,7 +68,7 @@ int xenbus_enumerate(struct xs_client *c, const char *type, struct xenbus_dev *d
 		     unsigned int max, unsigned int *n, char *err, size_t errlen);
 
 /*
- * Frontend connect (primer §14):
+ * Frontend connect (docs/xen.md §11):
  *  1. backend Connected or Closing on entry (left over from an earlier
  *     user): lead it through Closing and Closed first;
  *  2. own state Initialising; wait for backend InitWait (Initialised or

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Xenstore client over the shared ring page (primer §11).
+ * Xenstore client over the shared ring page (docs/xen.md §8).
  *
  * Pure logic: the hypervisor parts (event channel kick, blocking, clock) sit
  * behind struct xs_ops, so the same code runs in the kernel and in host

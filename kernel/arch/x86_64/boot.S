@@ -14,7 +14,7 @@
 
 /*
  * The only ELF note: PHYS32_ENTRY is all Xen's libelf needs for PVH, and a
- * PT_NOTE is read before section headers (primer §1). No Multiboot header:
+ * PT_NOTE is read before section headers (docs/boot.md §1). No Multiboot header:
  * QEMU would prefer it over PVH.
  */
 	.section .note.Xen, "a", @note
@@ -92,7 +92,7 @@ long_entry:
 
 	/*
 	 * SSE before the first C statement: gcc emits SSE for struct copies
-	 * and vectorised loops anywhere (toolchain notes P6).
+	 * and vectorised loops anywhere (docs/toolchain.md §2).
 	 */
 	mov	%cr0, %rax
 	and	$~0x4, %rax		/* EM off */

@@ -4,7 +4,7 @@
  * hypervisor tells us the TSC frequency (QEMU TCG).
  *
  * Channel 0 is read back with latch commands rather than gating channel 2
- * through port 0x61, which -M microvm does not have (toolchain notes P14).
+ * through port 0x61, which -M microvm does not have (docs/toolchain.md §5).
  */
 #include <errno.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lwIP compiler/platform glue for the Sluice kernel (picolibc, ring 0).
- * Toolchain notes §3.3 / pitfall P9: SSIZE_MAX must be defined (else lwIP
+ * docs/toolchain.md §4: SSIZE_MAX must be defined (else lwIP
  * typedefs its own ssize_t, which clashes with picolibc's long), and
  * BYTE_ORDER must come from the libc, never from here.
  */
