@@ -183,6 +183,12 @@ void netdev_set_rx_handler(struct netdev *dev, netdev_rx_fn fn, void *arg)
 	dev->rx_handler = fn;
 }
 
+void netdev_set_link_handler(struct netdev *dev, netdev_link_fn fn, void *arg)
+{
+	dev->link_arg = arg;
+	dev->link_handler = fn;
+}
+
 int netdev_start(struct netdev *dev)
 {
 	int rc = dev->ops->start(dev);

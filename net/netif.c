@@ -349,8 +349,7 @@ static int nic_setup(struct net_nic *nic, struct netdev *dev)
 		netif_set_link_up(netif);
 	if (c->dhcp && dhcp_start(netif) != ERR_OK)
 		printf("%s: cannot start DHCP (out of memory)\n", dev->name);
-	dev->link_arg = nic;
-	dev->link_handler = net_link_changed;
+	netdev_set_link_handler(dev, net_link_changed, nic);
 	netdev_set_rx_handler(dev, net_rx, nic);
 	return 0;
 }
@@ -363,7 +362,7 @@ static int nic_start(struct net_nic *nic)
 		printf("%s: %s: cannot start (%d); not using this NIC\n", nic->dev->name,
 		       nic->dev->driver, rc);
 		netdev_set_rx_handler(nic->dev, NULL, NULL);
-		nic->dev->link_handler = NULL;
+		netdev_set_link_handler(nic->dev, NULL, NULL);
 		dhcp_cleanup(&nic->netif);
 		netif_remove(&nic->netif);
 		return rc;

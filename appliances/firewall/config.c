@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fwapp.h"
+#include "fwconf.h"
+#include "fwsvc.h"
 #include "sluice/configdisk.h"
 #include "sluice/kernel.h"
 #include "sluice/mm.h"
@@ -36,6 +37,7 @@ static uint64_t generation;   /* active */
 static uint64_t last_handled; /* the last generation applied or rejected */
 static char last_bad[32];     /* the last unusable value reported (reported once) */
 static struct xs_watch gen_watch;
+static struct fw_ctx *ctx; /* the firewall's, given at boot */
 
 uint64_t fw_config_generation(void)
 {
@@ -91,23 +93,23 @@ static int boot_text(char **text, size_t *len, const char **name)
 	int rc;
 
 	*text = NULL;
-	if (fw_opts.rules[0] && fw_opts.rules_file[0]) {
+	if (ctx->opts.rules[0] && ctx->opts.rules_file[0]) {
 		printf("firewall: give rules= or rules-file=, not both\n");
 		return -EINVAL;
 	}
-	if (fw_opts.rules[0]) {
+	if (ctx->opts.rules[0]) {
 		*name = "rules";
-		*len = strlen(fw_opts.rules);
-		*text = strdup(fw_opts.rules);
+		*len = strlen(ctx->opts.rules);
+		*text = strdup(ctx->opts.rules);
 		if (!*text)
 			return -ENOMEM;
 		fwconf_inline(*text);
 		return 0;
 	}
-	if (!fw_opts.rules_file[0])
+	if (!ctx->opts.rules_file[0])
 		return 0;
 	/* The name was checked to be printable when the option was parsed. */
-	*name = fw_opts.rules_file;
+	*name = ctx->opts.rules_file;
 	if (!configdisk_mounted() && (rc = configdisk_mount(NULL)) < 0 && rc != -EBUSY) {
 		/* configdisk_mount has said what is wrong with the disk. */
 		printf("firewall: rules-file '%s': %s\n", *name,
@@ -127,13 +129,13 @@ static void describe_source(const char *name, bool given, char *buf, size_t len)
 {
 	if (!given)
 		snprintf(buf, len, "the built-in default");
-	else if (name == fw_opts.rules_file)
+	else if (name == ctx->opts.rules_file)
 		snprintf(buf, len, "config disk file '%s'", name);
 	else
 		snprintf(buf, len, "the command line");
 }
 
-int fw_config_boot(void)
+int fw_config_boot(struct fw_ctx *c)
 {
 	static const char fallback[] = "policy drop\n";
 	const char *name = "rules";
@@ -142,6 +144,7 @@ int fw_config_boot(void)
 	char *text;
 	int rc;
 
+	ctx = c;
 	rc = boot_text(&text, &len, &name);
 	if (rc < 0)
 		return rc;
@@ -153,7 +156,7 @@ int fw_config_boot(void)
 		printf("firewall: no boot rules: dropping everything but ARP and neighbour "
 		       "discovery until the host sends rules through xenstore\n");
 	describe_source(name, text != NULL, src, sizeof(src));
-	rc = compile(text ? text : fallback, text ? len : strlen(fallback), name, &fw_filter.rs,
+	rc = compile(text ? text : fallback, text ? len : strlen(fallback), name, &ctx->filter.rs,
 		     msg, sizeof(msg));
 	free(text);
 	if (rc < 0) {
@@ -167,8 +170,8 @@ int fw_config_boot(void)
 		}
 		return rc == -ENOMEM ? rc : -EINVAL;
 	}
-	printf("firewall: %u rules from %s, %zu KiB\n", fw_ruleset_nrules(fw_filter.rs), src,
-	       fw_ruleset_memory(fw_filter.rs) / 1024);
+	printf("firewall: %u rules from %s, %zu KiB\n", fw_ruleset_nrules(ctx->filter.rs), src,
+	       fw_ruleset_memory(ctx->filter.rs) / 1024);
 	return 0;
 }
 
@@ -300,7 +303,7 @@ static void apply_update(uint64_t gen)
 			       (unsigned long long)gen);
 		return;
 	}
-	pl_stage(fw_filter_elem, rs); /* outside a batch: installed now */
+	pl_stage(ctx->filter_elem, rs); /* outside a batch: installed now */
 	generation = gen;
 	printf("firewall: generation %llu active: %u rules\n", (unsigned long long)gen,
 	       fw_ruleset_nrules(rs));
@@ -367,7 +370,7 @@ static void on_generation(struct xs_watch *w, const char *path)
 
 int fw_config_xen_start(void)
 {
-	int rc = publish_ok(0, fw_ruleset_nrules(fw_filter.rs));
+	int rc = publish_ok(0, fw_ruleset_nrules(ctx->filter.rs));
 
 	if (rc < 0)
 		printf("firewall: cannot publish to xenstore (%d)\n", rc);

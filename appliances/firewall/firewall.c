@@ -5,52 +5,38 @@
  * transparent bridge between net0 and net1 (the default) or as a router
  * between addressed NICs (mode=routed).
  *
- * Packets run through a pipeline of elements (sluice/pipeline.h) built
- * here from the configuration: bridge.c or routed.c wires the graph,
- * fwfilter.c holds the parse, conntrack and filter elements. Receive
- * handlers only queue; one work item runs the queue in batches from the
- * event loop. Rules come from config.c (command line, config disk,
- * xenstore), counters and logs go through stats.c.
+ * A pipeline appliance on the shared layer (sluice/nf/app.h): the ports,
+ * the pipeline, connection tracking and the stats registry are nf/'s;
+ * bridge.c or routed.c wires the graph around the firewall's own elements
+ * (fwfilter.c, fwreply.c). Rules come from config.c (command line, config
+ * disk, xenstore), counters and logs go through stats.c. Everything shares
+ * one context, struct fw_ctx (fw.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "fwapp.h"
+#include "fwelem.h"
+#include "fwmode.h"
+#include "fwsvc.h"
 #include "sluice/app.h"
-#include "sluice/evloop.h"
 #include "sluice/kernel.h"
-#include "sluice/mm.h"
 #include "sluice/net.h"
-#include "sluice/netdev.h"
 #include "sluice/plat.h"
-#include "sluice/random.h"
 
-#define CT_TICK_S 5
-#define CT_SWEEP_S 60 /* the whole table is swept for expired entries this often */
-#define CT_AUTO_MAX (256u * 1024)
-#define CT_MIN 256
-
-struct fw_opts fw_opts = {
-	.mode = FW_MODE_BRIDGE,
-	.stats_interval_ms = 5000,
-	.reject_rate = 100,
-	.reject_burst = 20,
-	.log_rate = 10,
-	.log_burst = 20,
-	.logsink = true,
+static struct fw_ctx fw = {
+	.opts =
+		{
+			.mode = FW_MODE_BRIDGE,
+			.stats_interval_ms = 5000,
+			.reject_rate = 100,
+			.reject_burst = 20,
+			.log_rate = 10,
+			.log_burst = 20,
+			.logsink = true,
+		},
 };
-
-struct pl_graph fw_graph;
-struct ct_table fw_ct;
-struct fw_filter fw_filter;
-struct pl_elem *fw_filter_elem;
-unsigned int fw_nnics;
-struct netdev *fw_nics[PL_IFS_MAX];
-
-static struct work pl_work;
-static struct timer ct_timer;
-static bool ready, net_keys_given, routes_given;
+static bool net_keys_given, routes_given;
 
 /* ---- options ---- */
 
@@ -58,9 +44,9 @@ static int mode_opt(const char *v, void *ctx, char *err, size_t errlen)
 {
 	(void)ctx;
 	if (strcmp(v, "bridge") == 0)
-		fw_opts.mode = FW_MODE_BRIDGE;
+		fw.opts.mode = FW_MODE_BRIDGE;
 	else if (strcmp(v, "routed") == 0)
-		fw_opts.mode = FW_MODE_ROUTED;
+		fw.opts.mode = FW_MODE_ROUTED;
 	else {
 		snprintf(err, errlen, "expected bridge or routed");
 		return -EINVAL;
@@ -74,8 +60,8 @@ static int rules_file_opt(const char *v, void *ctx, char *err, size_t errlen)
 	size_t n = strlen(v);
 
 	(void)ctx;
-	if (n == 0 || n >= sizeof(fw_opts.rules_file)) {
-		snprintf(err, errlen, "a path of 1 to %zu bytes", sizeof(fw_opts.rules_file) - 1);
+	if (n == 0 || n >= sizeof(fw.opts.rules_file)) {
+		snprintf(err, errlen, "a path of 1 to %zu bytes", sizeof(fw.opts.rules_file) - 1);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -86,14 +72,15 @@ static int rules_file_opt(const char *v, void *ctx, char *err, size_t errlen)
 			return -EINVAL;
 		}
 	}
-	memcpy(fw_opts.rules_file, v, n + 1);
+	memcpy(fw.opts.rules_file, v, n + 1);
 	return 0;
 }
 
 static int route_opt(const char *v, void *ctx, char *err, size_t errlen)
 {
-	int rc = fw_route_opt(v, ctx, err, errlen);
+	int rc = nf_route_add(&fw.routes, v, err, errlen);
 
+	(void)ctx;
 	routes_given |= rc == 0;
 	return rc;
 }
@@ -109,20 +96,20 @@ static int net_opt(const char *v, void *ctx, char *err, size_t errlen)
 
 #define U64(k, field, lo, hi, h)                                                                   \
 	{                                                                                          \
-		.key = k, .type = CMDLINE_U64, .dst = &fw_opts.field, .min = lo, .max = hi,        \
+		.key = k, .type = CMDLINE_U64, .dst = &fw.opts.field, .min = lo, .max = hi,        \
 		.help = h                                                                          \
 	}
 #define BOOL(k, field, h)                                                                          \
 	{                                                                                          \
-		.key = k, .type = CMDLINE_BOOL, .dst = &fw_opts.field, .help = h                   \
+		.key = k, .type = CMDLINE_BOOL, .dst = &fw.opts.field, .help = h                   \
 	}
 
 static const struct cmdline_opt own_opts[] = {
 	{.key = "mode", .type = CMDLINE_FUNC, .fn = mode_opt, .help = "bridge (default) or routed"},
 	{.key = "rules",
 	 .type = CMDLINE_STR,
-	 .dst = fw_opts.rules,
-	 .dst_size = sizeof(fw_opts.rules),
+	 .dst = fw.opts.rules,
+	 .dst_size = sizeof(fw.opts.rules),
 	 .help = "rule text, ';' between lines"},
 	{.key = "rules-file",
 	 .type = CMDLINE_FUNC,
@@ -167,84 +154,32 @@ __attribute__((constructor)) static void build_options(void)
 	fw_cmdline[n].key = NULL;
 }
 
-/* ---- the packet path ---- */
+/* ---- running ---- */
 
-void fw_rx(struct netdev *dev, struct pktbuf *pkt, void *arg)
+/* Forwarding runs: the summary, then ready (once). */
+static void fw_ready(struct fw_ctx *ctx)
 {
-	(void)arg;
-	/* A full queue drops (counted): the budget per poll keeps that rare. */
-	pl_enqueue(&fw_graph, pkt, dev->index);
-	work_post(&pl_work);
-}
+	const struct fw_ruleset *rs = ctx->filter.rs;
 
-/* One pass of the event loop's deliveries, in batches (a state swap can fall between). */
-static void pl_work_fn(struct work *w)
-{
-	(void)w;
-	pl_run(&fw_graph, now_ns(), now_ns);
-}
-
-static void ct_tick(struct timer *t, void *arg)
-{
-	(void)arg;
-	ct_expire(&fw_ct, now_ns(), fw_ct.max / (CT_SWEEP_S / CT_TICK_S) + 1);
-	timer_arm_in(t, CT_TICK_S * 1000000000ull);
-}
-
-static int ct_setup(void)
-{
-	uint64_t free_heap = mm_heap_size() - mm_heap_used();
-	unsigned int max = (unsigned int)fw_opts.ct_max;
-	struct ct_cfg cfg;
-	uint64_t seed;
-	int rc;
-
-	/* A quarter of the free heap by default: room is left for rule updates. */
-	if (!max)
-		max = MIN(ct_entries_for_bytes((size_t)(free_heap / 4)), CT_AUTO_MAX);
-	max = MAX(max, CT_MIN);
-	/* The seed keys the flow hash: it must be secret, or flows can be aimed at a bucket. */
-	rc = random_bytes(&seed, sizeof(seed));
-	if (rc == 0)
-		rc = ct_init(&fw_ct, max, seed);
-	if (rc < 0) {
-		printf("firewall: cannot allocate a connection table of %u entries (%d)\n", max,
-		       rc);
-		return rc;
-	}
-	ct_cfg_default(&cfg);
-	cfg.tcp_loose = fw_opts.ct_loose;
-	ct_set_cfg(&fw_ct, &cfg);
-	fw_filter.ct = &fw_ct;
-	timer_init(&ct_timer, ct_tick, NULL);
-	timer_arm_in(&ct_timer, CT_TICK_S * 1000000000ull);
-	return 0;
-}
-
-void fw_set_ready(void)
-{
-	const struct fw_ruleset *rs = fw_live_rules();
-
-	if (ready)
+	if (ctx->app.ready)
 		return;
-	ready = true;
-	if (fw_opts.mode == FW_MODE_BRIDGE)
+	if (ctx->opts.mode == FW_MODE_BRIDGE)
 		printf("firewall: bridging net0 <-> net1, %u rules, generation %llu, "
 		       "conntrack %u entries\n",
 		       rs ? fw_ruleset_nrules(rs) : 0, (unsigned long long)fw_config_generation(),
-		       fw_ct.max);
+		       ctx->ct.t.max);
 	else
 		printf("firewall: routing between %u NICs, %u rules, generation %llu, "
 		       "conntrack %u entries\n",
 		       net_count(), rs ? fw_ruleset_nrules(rs) : 0,
-		       (unsigned long long)fw_config_generation(), fw_ct.max);
-	kernel_mark_ready();
+		       (unsigned long long)fw_config_generation(), ctx->ct.t.max);
+	nf_app_ready(&ctx->app);
 }
 
 /* Options that only one mode takes. */
 static int check_mode_opts(void)
 {
-	if (fw_opts.mode == FW_MODE_BRIDGE && (net_keys_given || routes_given)) {
+	if (fw.opts.mode == FW_MODE_BRIDGE && (net_keys_given || routes_given)) {
 		printf("firewall: %s are for mode=routed: a bridge has no address\n",
 		       routes_given ? "route= keys" : "netN.ip/gw keys");
 		return -EINVAL;
@@ -252,31 +187,38 @@ static int check_mode_opts(void)
 	return 0;
 }
 
-static int start(void)
+static int start(struct nf_app *app, void *arg)
 {
-	char err[200], desc[600];
+	struct fw_ctx *ctx = arg;
+	char err[200];
 	int rc;
 
-	pl_init(&fw_graph, fw_release, NULL);
-	pl_work.fn = pl_work_fn;
+	(void)app;
+	ctx->ready = fw_ready;
+	ctx->filter.log = fw_log;
+	ctx->filter.log_arg = ctx;
+	nf_drop_reason(&ctx->app.ports, FWD_LINK_LOCAL, "link_local");
+	nf_drop_reason(&ctx->app.ports, FWD_RULES, "rules");
+	nf_drop_reason(&ctx->app.ports, FWD_REJECT, "rejected");
+	nf_drop_reason(&ctx->app.ports, FWD_CT_FULL, "ct_full");
 	rc = check_mode_opts();
 	if (rc == 0)
-		rc = fw_config_boot();
+		rc = fw_config_boot(ctx);
 	if (rc == 0)
-		rc = ct_setup();
+		rc = nf_ct_start(&ctx->ct, (unsigned int)ctx->opts.ct_max, ctx->opts.ct_loose,
+				 "firewall");
 	if (rc < 0)
 		return rc;
+	ctx->filter.ct = &ctx->ct.t;
 	err[0] = '\0';
-	rc = fw_opts.mode == FW_MODE_BRIDGE ? fw_bridge_start(err, sizeof(err))
-					    : fw_routed_start(err, sizeof(err));
+	rc = ctx->opts.mode == FW_MODE_BRIDGE ? fw_bridge_start(ctx, err, sizeof(err))
+					      : fw_routed_start(ctx, err, sizeof(err));
 	if (rc < 0) {
 		if (err[0])
 			printf("firewall: %s\n", err);
 		return rc;
 	}
-	pl_describe(&fw_graph, desc, sizeof(desc));
-	printf("firewall: pipeline: %s\n", desc);
-	fw_stats_start();
+	fw_stats_start(ctx);
 	if (plat_kind == PLAT_XEN)
 		fw_config_xen_start(); /* failures are reported; the boot rules stay */
 	return 0;
@@ -284,21 +226,10 @@ static int start(void)
 
 static int fw_main(void)
 {
-	int rc, status;
-
 	if (plat->publish)
 		plat->publish("appliance", "firewall");
-	rc = start();
-	if (rc == -EINVAL || rc == -ENODEV)
-		return SLUICE_EXIT_CONFIG;
-	if (rc < 0) {
-		printf("firewall: start failed (%d)\n", rc);
-		return SLUICE_EXIT_FAILURE;
-	}
-	status = evloop_run();
-	printf("firewall: stopping; final counters:\n");
-	fw_stats_print();
-	return status;
+	nf_app_init(&fw.app, "firewall", "fw", &fw.graph);
+	return nf_app_main(&fw.app, start, &fw);
 }
 
 const struct sluice_app sluice_app = {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Pure parsing for the firewall's configuration: inline rules, the
- * xenstore generation counter, static routes and their addresses.
+ * Pure parsing for the firewall's configuration: inline rules and the
+ * xenstore generation counter (routes: nf/route_parse.c).
  *
  * Every input here is hostile text (the kernel command line, xenstore):
  * parsers are strict (canonical numbers, no leading zeros, no trailing
@@ -14,8 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fwapp.h"
-#include "sluice/inaddr.h"
+#include "fwconf.h"
 
 unsigned int fwconf_inline(char *text)
 {
@@ -92,106 +91,6 @@ int fwconf_generation(const char *val, size_t len, uint64_t last, uint64_t *gen,
 		snprintf(err, errlen, "stale: generation %llu is not above %llu",
 			 (unsigned long long)g, (unsigned long long)last);
 		return -ESTALE;
-	}
-	return 0;
-}
-
-int fwconf_ip4(const char *s, const char **end, struct pkt_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	s = inaddr_parse4(s, a->b);
-	if (!s)
-		return -EINVAL;
-	*end = s;
-	return 0;
-}
-
-int fwconf_ip6(const char *s, const char **end, struct pkt_addr *a)
-{
-	s = inaddr_parse6(s, a->b);
-	if (!s)
-		return -EINVAL;
-	*end = s;
-	return 0;
-}
-
-/* ADDR/LEN (family told by the text); host bits must be clear. */
-static int parse_prefix(const char *s, const char **end, struct fw_route *r)
-{
-	unsigned int plen;
-	const char *p;
-
-	if (fwconf_ip4(s, &p, &r->prefix) == 0)
-		r->family = 4;
-	else if (fwconf_ip6(s, &p, &r->prefix) == 0)
-		r->family = 6;
-	else
-		return -EINVAL;
-	if (*p != '/' || !(p = inaddr_parse_dec(p + 1, r->family == 4 ? 32 : 128, &plen)))
-		return -EINVAL;
-	r->plen = (uint8_t)plen;
-	for (unsigned int bit = plen; bit < 128; bit++)
-		if (r->prefix.b[bit / 8] & (0x80 >> (bit % 8)))
-			return -EINVAL;
-	*end = p;
-	return 0;
-}
-
-/* "via=ADDR" or "dev=netN" at @s (one option, up to ',' or the end). */
-static int parse_route_opt(const char *s, const char **end, struct fw_route *r, char *err,
-			   size_t errlen)
-{
-	unsigned int n;
-
-	if (strncmp(s, "via=", 4) == 0 && !r->has_via) {
-		int rc = r->family == 4 ? fwconf_ip4(s + 4, end, &r->via)
-					: fwconf_ip6(s + 4, end, &r->via);
-
-		if (rc < 0 || (r->family == 4 ? r->via.b[0] == 0 || r->via.b[0] >= 224
-					      : r->via.b[0] == 0xff)) {
-			snprintf(err, errlen, "via= needs a unicast IPv%u address", r->family);
-			return -EINVAL;
-		}
-		r->has_via = 1;
-		return 0;
-	}
-	if (strncmp(s, "dev=net", 7) == 0 && r->dev == PL_IF_NONE) {
-		*end = inaddr_parse_dec(s + 7, PL_IFS_MAX - 1, &n);
-		if (*end) {
-			r->dev = n;
-			return 0;
-		}
-		snprintf(err, errlen, "dev= names a NIC net0..net%u", PL_IFS_MAX - 1);
-		return -EINVAL;
-	}
-	snprintf(err, errlen, "expected via=ADDR or dev=netN after the prefix (each once)");
-	return -EINVAL;
-}
-
-int fwconf_route(const char *s, struct fw_route *r, char *err, size_t errlen)
-{
-	const char *p;
-
-	memset(r, 0, sizeof(*r));
-	r->dev = PL_IF_NONE;
-	if (parse_prefix(s, &p, r) < 0) {
-		snprintf(
-			err, errlen,
-			"expected PREFIX,via=GW or PREFIX,dev=netN (e.g. 10.1.0.0/16,via=10.0.0.1; "
-			"a prefix has no bits set after its length)");
-		return -EINVAL;
-	}
-	while (*p == ',') {
-		if (parse_route_opt(p + 1, &p, r, err, errlen) < 0)
-			return -EINVAL;
-	}
-	if (*p) {
-		snprintf(err, errlen, "unexpected text after the route");
-		return -EINVAL;
-	}
-	if (!r->has_via && r->dev == PL_IF_NONE) {
-		snprintf(err, errlen, "a route needs via=GW or dev=netN");
-		return -EINVAL;
 	}
 	return 0;
 }

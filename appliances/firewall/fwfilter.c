@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The firewall's core elements: parse, conntrack and filter.
+ * The firewall's core elements: parse and filter (conntrack, between
+ * them, is the shared layer's nf_ct_class).
  *
  * parse    pkt_parse() the frame (untrusted: the parser bounds every
  *          length; a malformed frame is flagged, never trusted). Frames to
@@ -20,7 +21,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fwapp.h"
+#include "fwelem.h"
 
 #define ICMP6 58
 #define ND_RS 133
@@ -74,7 +75,7 @@ static int parse_push(struct pl_elem *e, struct pl_pkt *p)
 	const struct fw_parse *cfg = e->priv;
 
 	if (p->len < 14) {
-		p->reason = FWD_MALFORMED;
+		p->reason = NF_DROP_MALFORMED;
 		return PL_DROP;
 	}
 	if (link_local_group(p->frame)) {
@@ -93,21 +94,6 @@ const struct pl_class fw_parse_class = {
 	.push = parse_push,
 };
 
-/* ---- conntrack ---- */
-
-static int ct_push(struct pl_elem *e, struct pl_pkt *p)
-{
-	/* The entry pointer is not kept: it is only valid until the next ct call. */
-	p->ct_state = ct_lookup_update(e->priv, &p->meta, p->now, NULL);
-	return 0;
-}
-
-const struct pl_class fw_ct_class = {
-	.name = "conntrack",
-	.nports = 1,
-	.push = ct_push,
-};
-
 /* ---- filter ---- */
 
 static int filter_push(struct pl_elem *e, struct pl_pkt *p)
@@ -118,10 +104,9 @@ static int filter_push(struct pl_elem *e, struct pl_pkt *p)
 
 	v = fw_classify_ex(f->rs, &p->meta, p->oif == PL_IF_NONE ? FW_IF_NONE : p->oif, p->ct_state,
 			   p->now, &logs);
-	p->verdict = v;
-	p->rule = v->rule;
-	if (logs.n || logs.missed)
-		fw_log(p, v, &logs);
+	p->anno[FW_ANNO_VERDICT].ptr = v;
+	if ((logs.n || logs.missed) && f->log)
+		f->log(f->log_arg, p, v, &logs);
 	switch (v->action) {
 	case FW_ACCEPT:
 		/* nftables confirms on accept: a dropped packet never costs a table slot. */
@@ -166,8 +151,3 @@ const struct pl_class fw_filter_class = {
 	.swap = filter_swap,
 	.discard = filter_discard,
 };
-
-const struct fw_ruleset *fw_live_rules(void)
-{
-	return fw_filter_elem ? ((struct fw_filter *)fw_filter_elem->priv)->rs : NULL;
-}

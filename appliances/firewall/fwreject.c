@@ -18,8 +18,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fwapp.h"
+#include "fwelem.h"
 #include "sluice/kernel.h"
+#include "sluice/nf/csum.h"
 
 #define ETH_ALEN 6
 #define P_TCP 6
@@ -46,39 +47,6 @@ static void wr32(uint8_t *p, uint32_t v)
 {
 	wr16(p, (uint16_t)(v >> 16));
 	wr16(p + 2, (uint16_t)v);
-}
-
-uint32_t fw_csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2) {
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-		sum = (sum & 0xffff) + (sum >> 16); /* fold as we go: no overflow */
-	}
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-uint16_t fw_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-int fw_csum_fill(uint8_t *frame, size_t len, uint16_t start, uint16_t offset)
-{
-	uint16_t c;
-
-	if ((size_t)start + offset + 2 > len)
-		return -EINVAL;
-	/* The field holds the pseudo-header sum already: sum over it as it stands. */
-	c = fw_csum_fold(fw_csum_add(0, frame + start, len - start));
-	/* A UDP checksum of 0 means "none": send the equivalent 0xffff. */
-	wr16(frame + start + offset, c ? c : 0xffff);
-	return 0;
 }
 
 static bool v4_unanswerable(const uint8_t *a)
@@ -160,7 +128,7 @@ static void ip4_header(uint8_t *ip, const struct pkt_meta *m, size_t plen, uint8
 	ip[9] = proto;
 	memcpy(ip + 12, m->daddr.b, 4);
 	memcpy(ip + 16, m->saddr.b, 4);
-	wr16(ip + 10, fw_csum_fold(fw_csum_add(0, ip, 20)));
+	wr16(ip + 10, nf_csum_fold(nf_csum_add(0, ip, 20)));
 }
 
 static void ip6_header(uint8_t *ip, const struct pkt_meta *m, size_t plen, uint8_t nh)
@@ -182,9 +150,9 @@ static uint32_t pseudo_sum(const uint8_t *ip, bool v6, size_t len, uint8_t proto
 
 	wr32(l, (uint32_t)len);
 	if (v6)
-		return fw_csum_add(fw_csum_add(fw_csum_add(0, ip + 8, 32), l, 4), tail, 4);
+		return nf_csum_add(nf_csum_add(nf_csum_add(0, ip + 8, 32), l, 4), tail, 4);
 	/* IPv4: addresses, then the words 0|proto and the 16-bit length. */
-	return fw_csum_add(fw_csum_add(fw_csum_add(0, ip + 12, 8), tail + 2, 2), l + 2, 2);
+	return nf_csum_add(nf_csum_add(nf_csum_add(0, ip + 12, 8), tail + 2, 2), l + 2, 2);
 }
 
 /* RST for segment @m (RFC 9293 3.10.7.1): ack-based sequence, or RST|ACK of what it carried. */
@@ -210,7 +178,7 @@ static size_t build_rst(const struct pkt_meta *m, bool v6, uint8_t *ip)
 		t[13] = TCP_RST | TCP_ACK;
 	}
 	t[12] = 5 << 4;
-	wr16(t + 16, fw_csum_fold(fw_csum_add(pseudo_sum(ip, v6, 20, P_TCP), t, 20)));
+	wr16(t + 16, nf_csum_fold(nf_csum_add(pseudo_sum(ip, v6, 20, P_TCP), t, 20)));
 	return ihl + 20;
 }
 
@@ -232,8 +200,8 @@ static size_t build_icmp(const uint8_t *frame, size_t len, const struct pkt_meta
 	icmp[0] = type;
 	icmp[1] = code;
 	memcpy(icmp + 8, frame + m->l3_off, quote);
-	sum = fw_csum_add(v6 ? pseudo_sum(ip, true, 8 + quote, P_ICMP6) : 0, icmp, 8 + quote);
-	wr16(icmp + 2, fw_csum_fold(sum));
+	sum = nf_csum_add(v6 ? pseudo_sum(ip, true, 8 + quote, P_ICMP6) : 0, icmp, 8 + quote);
+	wr16(icmp + 2, nf_csum_fold(sum));
 	return ihl + 8 + quote;
 }
 

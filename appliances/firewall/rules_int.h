@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "sluice/fwrules.h"
-#include "sluice/pktmeta.h"
+#include "sluice/nf/pktmeta.h"
 
 #define FW_NOKEY UINT32_MAX  /* empty hash slot / "no value" */
 #define FW_SET_NAME_MAX 32   /* bytes of a set name */

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sluice/pktmeta.h"
+#include "sluice/nf/pktmeta.h"
 
 /*
  * Connection-tracking state handed to fw_classify(): one bit per packet.

@@ -143,6 +143,11 @@ struct netdev *netdev_by_name(const char *name);
 
 /* Attach the upper layer (lwIP, a packet pipeline) before netdev_start(). */
 void netdev_set_rx_handler(struct netdev *dev, netdev_rx_fn fn, void *arg);
+/*
+ * Who hears of link changes (@fn may be called from the driver's interrupt
+ * handler: post work, do not run). Replaces the previous handler.
+ */
+void netdev_set_link_handler(struct netdev *dev, netdev_link_fn fn, void *arg);
 int netdev_start(struct netdev *dev);
 void netdev_stop(struct netdev *dev);
 

@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # (fragment included from Makefile.am)
-# Firewall packet parser and connection tracking: pure logic, linked
-# straight into host tests (Check, ASan/UBSan through AM_CFLAGS).
+# The shared layer's packet parser and connection tracking (nf/): pure
+# logic, linked straight into host tests (Check, ASan/UBSan through AM_CFLAGS).
 
 check_PROGRAMS += tests/unit/test_pktparse
-tests_unit_test_pktparse_SOURCES = tests/unit/test_pktparse.c appliances/firewall/pktparse.c
+tests_unit_test_pktparse_SOURCES = tests/unit/test_pktparse.c nf/pktparse.c
 TESTS += tests/unit/test_pktparse
 
 check_PROGRAMS += tests/unit/test_conntrack
-tests_unit_test_conntrack_SOURCES = tests/unit/test_conntrack.c appliances/firewall/conntrack.c \
-	appliances/firewall/conntrack_tcp.c appliances/firewall/pktparse.c
+tests_unit_test_conntrack_SOURCES = tests/unit/test_conntrack.c nf/conntrack.c \
+	nf/conntrack_tcp.c nf/pktparse.c
 TESTS += tests/unit/test_conntrack

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "sluice/fwrules.h"
-#include "sluice/pktmeta.h"
+#include "sluice/nf/pktmeta.h"
 
 /* The example from the language reference (docs/firewall-rules.md). */
 static const char fwt_example[] =

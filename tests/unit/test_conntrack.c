@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Unit tests for appliances/firewall/conntrack.c and conntrack_tcp.c.
+ * Unit tests for nf/conntrack.c and nf/conntrack_tcp.c.
  * Packets are described directly as struct pkt_meta (what pkt_parse()
  * produces), the clock is a plain counter, and pass() plays the appliance
  * with a rule set that accepts everything: look up, confirm when NEW.
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sluice/conntrack.h"
-#include "sluice/pktmeta.h"
+#include "sluice/nf/conntrack.h"
+#include "sluice/nf/pktmeta.h"
 
 #define S_NS 1000000000ULL
 #define T0 (1000 * S_NS)

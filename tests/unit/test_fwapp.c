@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * Unit tests for the firewall appliance's host-testable parts:
- *   - the pipeline (include/sluice/pipeline.h): graph checks, batches,
+ *   - the pipeline (include/sluice/nf/pipeline.h): graph checks, batches,
  *     run to completion, deferred swaps, drops and the input queue,
  *     chained buffers, the token bucket;
  *   - the appliance's graph core on real frames: parse -> conntrack ->
  *     filter with compiled rules, the ARP/ND bypass, a rule swap carrying
  *     counters, fragments of one datagram within one batch;
- *   - config parsing (fwconf.c): inline ';' lines, generations, routes;
+ *   - config parsing (fwconf.c, nf/route_parse.c): inline ';' lines,
+ *     generations, routes;
  *   - answers to rejected packets (fwreject.c): RST and ICMP/ICMPv6 built
  *     right (parsed back, checksums verified) and never sent where they
  *     must not be.
@@ -20,16 +21,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fwapp.h"
+#include "fwconf.h"
+#include "fwelem.h"
 #include "sluice/netdev.h"
+#include "sluice/nf/csum.h"
+#include "sluice/nf/route.h"
 
 /* ---- what the appliance's kernel side would provide ---- */
 
-struct pl_elem *fw_filter_elem;
 static unsigned int logged;
 
-void fw_log(const struct pl_pkt *p, const struct fw_verdict *v, const struct fw_logs *logs)
+static void test_log(void *arg, const struct pl_pkt *p, const struct fw_verdict *v,
+		     const struct fw_logs *logs)
 {
+	(void)arg;
 	(void)p;
 	(void)v;
 	logged += logs->n;
@@ -424,7 +429,7 @@ static size_t v4_frame(uint8_t *f, const uint8_t *s, const uint8_t *d, uint8_t p
 	ip[9] = proto;
 	memcpy(ip + 12, s, 4);
 	memcpy(ip + 16, d, 4);
-	w16(ip + 10, fw_csum_fold(fw_csum_add(0, ip, 20)));
+	w16(ip + 10, nf_csum_fold(nf_csum_add(0, ip, 20)));
 	memcpy(ip + 20, l4, len);
 	return 34 + len;
 }
@@ -486,7 +491,7 @@ static bool l4_csum_ok(const uint8_t *ip, bool v6, const uint8_t *l4, size_t len
 		w16(ph + 10, (uint16_t)len);
 		n = 12;
 	}
-	return fw_csum_fold(fw_csum_add(fw_csum_add(0, ph, n), l4, len)) == 0;
+	return nf_csum_fold(nf_csum_add(nf_csum_add(0, ph, n), l4, len)) == 0;
 }
 
 START_TEST(test_reject_rst)
@@ -548,7 +553,7 @@ START_TEST(test_reject_icmp)
 	ck_assert(r.inner_valid);
 	ck_assert_uint_eq(r.inner_sport, 5000);
 	ck_assert_mem_eq(out + 42, f + 14, 576 - 28); /* the quote */
-	ck_assert_uint_eq(fw_csum_fold(fw_csum_add(0, out + 34, 576 - 20)), 0);
+	ck_assert_uint_eq(nf_csum_fold(nf_csum_add(0, out + 34, 576 - 20)), 0);
 	/* icmpx admin-prohibited: code 13 for IPv4, 1 for IPv6. */
 	n = fw_reject_build(f, len, &m, FW_REJECT_ICMPX, FW_ICMPX_ADMIN_PROHIBITED, out,
 			    sizeof(out));
@@ -631,10 +636,10 @@ START_TEST(test_csum_fill)
 	memcpy(ph, f + 26, 8);
 	ph[9] = 17;
 	w16(ph + 10, 30);
-	w16(f + 40, (uint16_t)~fw_csum_fold(fw_csum_add(0, ph, 12)));
-	ck_assert_int_eq(fw_csum_fill(f, len, 34, 6), 0);
+	w16(f + 40, (uint16_t)~nf_csum_fold(nf_csum_add(0, ph, 12)));
+	ck_assert_int_eq(nf_csum_fill(f, len, 34, 6), 0);
 	ck_assert(l4_csum_ok(f + 14, false, f + 34, 30, 17));
-	ck_assert_int_eq(fw_csum_fill(f, len, (uint16_t)len, 6), -EINVAL);
+	ck_assert_int_eq(nf_csum_fill(f, len, (uint16_t)len, 6), -EINVAL);
 }
 END_TEST
 
@@ -696,8 +701,9 @@ static void fw_graph_setup(const char *text)
 	ck_assert_int_eq(ct_init(&ct, 1024, 42), 0);
 	filt.rs = rules(text);
 	filt.ct = &ct;
+	filt.log = test_log;
 	pl_add(&g, &fparse, &fw_parse_class, "parse", &parse_cfg);
-	pl_add(&g, &fct, &fw_ct_class, "conntrack", &ct);
+	pl_add(&g, &fct, &nf_ct_class, "conntrack", &ct);
 	pl_add(&g, &ffilter, &fw_filter_class, "filter", &filt);
 	pl_add(&g, &ftx, &sink_class, "tx", NULL);
 	pl_add(&g, &frej, &sink_class, "reject", NULL);
@@ -706,7 +712,6 @@ static void fw_graph_setup(const char *text)
 	pl_connect(&fct, 0, &ffilter);
 	pl_connect(&ffilter, 0, &ftx);
 	pl_connect(&ffilter, 1, &frej);
-	fw_filter_elem = &ffilter;
 	ck_assert_int_eq(pl_check(&g, err, sizeof(err)), 0);
 }
 
@@ -727,7 +732,7 @@ static uint64_t rule_packets(uint32_t rule)
 {
 	struct fw_rule_info info;
 
-	ck_assert_int_eq(fw_rule_info(fw_live_rules(), rule, &info), 0);
+	ck_assert_int_eq(fw_rule_info(filt.rs, rule, &info), 0);
 	return info.packets;
 }
 
@@ -796,7 +801,6 @@ START_TEST(test_fw_swap_keeps_counters_and_flows)
 	ck_assert_uint_eq(rule_packets(1), 2);
 	ck_assert_uint_eq(rule_packets(2), 1);
 	ck_assert_uint_eq(released, 1);
-	filt.rs = (struct fw_ruleset *)fw_live_rules();
 	fw_graph_teardown();
 }
 END_TEST
@@ -878,36 +882,39 @@ END_TEST
 
 START_TEST(test_routes)
 {
-	struct fw_route r;
+	struct nf_route r;
 	char err[160];
 
-	ck_assert_int_eq(fwconf_route("10.1.0.0/16,via=10.0.0.1", &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(nf_route_parse("10.1.0.0/16,via=10.0.0.1", &r, err, sizeof(err)), 0);
 	ck_assert_uint_eq(r.family, 4);
 	ck_assert_uint_eq(r.plen, 16);
 	ck_assert(r.has_via);
 	ck_assert_uint_eq(r.via.b[3], 1);
 	ck_assert_uint_eq(r.dev, PL_IF_NONE);
-	ck_assert_int_eq(fwconf_route("0.0.0.0/0,via=10.0.0.254,dev=net1", &r, err, sizeof(err)),
+	ck_assert_int_eq(nf_route_parse("0.0.0.0/0,via=10.0.0.254,dev=net1", &r, err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(r.dev, 1);
-	ck_assert_int_eq(fwconf_route("2001:db8::/32,via=fd00::1", &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(nf_route_parse("2001:db8::/32,via=fd00::1", &r, err, sizeof(err)), 0);
 	ck_assert_uint_eq(r.family, 6);
 	ck_assert_uint_eq(r.via.b[15], 1);
-	ck_assert_int_eq(fwconf_route("192.168.5.0/24,dev=net2", &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(nf_route_parse("192.168.5.0/24,dev=net2", &r, err, sizeof(err)), 0);
 	ck_assert(!r.has_via);
 	/* Errors: host bits, no next hop, wrong family, junk, duplicates, bad numbers. */
-	ck_assert_int_eq(fwconf_route("10.1.0.1/16,via=10.0.0.1", &r, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_route("10.1.0.0/16", &r, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_route("10.1.0.0/16,via=fd00::1", &r, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_route("10.1.0.0/16,via=10.0.0.1x", &r, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(nf_route_parse("10.1.0.1/16,via=10.0.0.1", &r, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(nf_route_parse("10.1.0.0/16", &r, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(nf_route_parse("10.1.0.0/16,via=fd00::1", &r, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(nf_route_parse("10.1.0.0/16,via=10.0.0.1x", &r, err, sizeof(err)),
+			 -EINVAL);
 	ck_assert_int_eq(
-		fwconf_route("10.1.0.0/16,via=10.0.0.1,via=10.0.0.2", &r, err, sizeof(err)),
+		nf_route_parse("10.1.0.0/16,via=10.0.0.1,via=10.0.0.2", &r, err, sizeof(err)),
 		-EINVAL);
-	ck_assert_int_eq(fwconf_route("10.1.0.0/33,via=10.0.0.1", &r, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_route("010.1.0.0/16,via=10.0.0.1", &r, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_route("10.1.0.0/16,via=224.0.0.1", &r, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_route("10.1.0.0/16,dev=net8", &r, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_route("1::2::/64,dev=net0", &r, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(nf_route_parse("10.1.0.0/33,via=10.0.0.1", &r, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(nf_route_parse("010.1.0.0/16,via=10.0.0.1", &r, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(nf_route_parse("10.1.0.0/16,via=224.0.0.1", &r, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(nf_route_parse("10.1.0.0/16,dev=net8", &r, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(nf_route_parse("1::2::/64,dev=net0", &r, err, sizeof(err)), -EINVAL);
 }
 END_TEST
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Unit tests for appliances/firewall/pktparse.c. Frames are built byte by
+ * Unit tests for nf/pktparse.c. Frames are built byte by
  * byte (headers, lengths and IPv4 checksums computed here), then mangled:
  * every truncation, every single-bit flip and random damage must parse
  * without reading outside the frame (each parse gets an exact-size heap copy,
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sluice/pktmeta.h"
+#include "sluice/nf/pktmeta.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sluice/pktmeta.h"
+#include "sluice/nf/pktmeta.h"
 
 /* `ct state` bits, with nftables' values (NF_CT_STATE_*_BIT). */
 #define CT_INVALID 0x01

@@ -30,7 +30,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "sluice/pktmeta.h"
+#include "sluice/nf/pktmeta.h"
 
 #define ETH_HLEN 14
 #define ETH_P_IP 0x0800

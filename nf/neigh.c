@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Next-hop resolution for routed mode: a neighbour cache of our own,
+ * Next-hop resolution (sluice/nf/neigh.h): a neighbour cache of our own,
  * sized for forwarding (NEIGH_MAX next hops across all NICs), next to
  * lwIP's, which serves lwIP's own traffic and is far smaller (32 ARP, 10
  * ND entries: a router's on-link hosts would thrash it).
@@ -25,12 +25,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fwapp.h"
 #include "lwip/etharp.h"
 #include "lwip/netif.h"
 #include "sluice/evloop.h"
 #include "sluice/kernel.h"
 #include "sluice/netdev.h"
+#include "sluice/nf/csum.h"
+#include "sluice/nf/neigh.h"
+#include "sluice/nf/port.h"
+#include "sluice/nf/route.h"
 #include "sluice/random.h"
 
 #define NEIGH_MAX 512
@@ -63,9 +66,16 @@ static struct neigh tab[NEIGH_MAX];
 static uint16_t buckets[NEIGH_BUCKETS], free_head;
 static uint64_t seed;
 static struct timer tick;
+static struct nf_ports *ports;
+static const struct nf_routes *routes;
 static struct {
 	uint64_t resolved, failed, queued, queue_drops, probes, evictions;
 } st;
+
+static struct netif *netif_of(uint32_t port)
+{
+	return port < routes->nports ? routes->nif[port] : NULL;
+}
 
 static unsigned int hash(uint32_t oif, bool v6, const struct pkt_addr *a)
 {
@@ -89,7 +99,7 @@ static struct neigh *find(uint32_t oif, bool v6, const struct pkt_addr *a)
 static void drop_queue(struct neigh *n)
 {
 	for (unsigned int i = 0; i < n->nq; i++) {
-		fw_count_drop(n->q_iif[i], FWD_NO_NEIGH);
+		nf_count_drop(ports, n->q_iif[i], NF_DROP_NO_NEIGH);
 		pktbuf_free(n->q[i]);
 	}
 	n->nq = 0;
@@ -156,7 +166,7 @@ static struct neigh *create(uint32_t oif, bool v6, const struct pkt_addr *a, uin
 /* An IPv6 neighbour solicitation for @n from the NIC's link-local address. */
 static void send_ns(struct neigh *n, struct netif *nif)
 {
-	struct netdev *dev = fw_nics[n->oif];
+	struct netdev *dev = nf_port(ports, n->oif);
 	struct pktbuf *b;
 	uint8_t *f, *ip, *icmp;
 	s8_t ll = -1;
@@ -165,7 +175,7 @@ static void send_ns(struct neigh *n, struct netif *nif)
 		if (ip6_addr_isvalid(netif_ip6_addr_state(nif, i)) &&
 		    ip6_addr_islinklocal(netif_ip6_addr(nif, i)))
 			ll = i;
-	if (ll < 0 || !(b = fw_tx_alloc()))
+	if (ll < 0 || !dev || !(b = nf_tx_alloc(ports)))
 		return; /* no usable source yet (DAD running): the next probe tries again */
 	f = pkt_data(b);
 	memset(f, 0, 86);
@@ -195,19 +205,19 @@ static void send_ns(struct neigh *n, struct netif *nif)
 	memcpy(icmp + 26, dev->mac, 6);
 	{
 		uint8_t pseudo[8] = {0, 0, 0, 32, 0, 0, 0, 58};
-		uint32_t sum = fw_csum_add(fw_csum_add(0, ip + 8, 32), pseudo, 8);
-		uint16_t c = fw_csum_fold(fw_csum_add(sum, icmp, 32));
+		uint32_t sum = nf_csum_add(nf_csum_add(0, ip + 8, 32), pseudo, 8);
+		uint16_t c = nf_csum_fold(nf_csum_add(sum, icmp, 32));
 
 		icmp[2] = (uint8_t)(c >> 8);
 		icmp[3] = (uint8_t)c;
 	}
 	b->len = 86;
-	fw_send(b, n->oif);
+	nf_send(ports, b, n->oif);
 }
 
 static void probe(struct neigh *n, uint64_t now)
 {
-	struct netif *nif = fw_netif(n->oif);
+	struct netif *nif = netif_of(n->oif);
 	ip4_addr_t a;
 
 	n->next_probe = now + NEIGH_PROBE_NS;
@@ -227,13 +237,19 @@ static void transmit(struct neigh *n, struct pktbuf *buf, uint32_t iif)
 {
 	uint8_t *f = pkt_data(buf);
 
+	struct netdev *dev = nf_port(ports, n->oif);
+
+	if (!dev) {
+		pktbuf_free(buf);
+		return;
+	}
 	memcpy(f, n->mac, 6);
-	memcpy(f + 6, fw_nics[n->oif]->mac, 6);
-	if (fw_send(buf, n->oif) == -EPROTO)
-		fw_count_drop(iif, FWD_UNSUPPORTED);
+	memcpy(f + 6, dev->mac, 6);
+	if (nf_send(ports, buf, n->oif) == -EPROTO)
+		nf_count_drop(ports, iif, NF_DROP_UNSUPPORTED);
 }
 
-int fw_neigh_output(struct pktbuf *buf, uint32_t iif, uint32_t oif, bool v6,
+int nf_neigh_output(struct pktbuf *buf, uint32_t iif, uint32_t oif, bool v6,
 		    const struct pkt_addr *nh, uint64_t now)
 {
 	struct neigh *n = find(oif, v6, nh);
@@ -290,7 +306,7 @@ static void learn(struct neigh *n, const uint8_t *mac, uint64_t now)
 /* Is @a one of our addresses on NIC @ifindex? */
 static bool ours(uint32_t ifindex, bool v6, const uint8_t *a)
 {
-	struct netif *nif = fw_netif(ifindex);
+	struct netif *nif = netif_of(ifindex);
 	ip6_addr_t a6;
 
 	if (!nif)
@@ -315,7 +331,7 @@ static const uint8_t *nd_lladdr(const uint8_t *o, const uint8_t *end, uint8_t ty
 	return NULL;
 }
 
-void fw_neigh_snoop(const struct pl_pkt *p)
+void nf_neigh_snoop(const struct pl_pkt *p)
 {
 	const struct pkt_meta *m = &p->meta;
 	const uint8_t *f = p->frame, *mac;
@@ -388,10 +404,12 @@ static void neigh_tick(struct timer *t, void *arg)
 		timer_arm_in(t, NEIGH_PROBE_NS / 4);
 }
 
-int fw_neigh_init(void)
+int nf_neigh_init(struct nf_ports *ps, const struct nf_routes *rt)
 {
 	int rc = random_bytes(&seed, sizeof(seed));
 
+	ports = ps;
+	routes = rt;
 	for (unsigned int i = 0; i < NEIGH_BUCKETS; i++)
 		buckets[i] = NIL;
 	free_head = NIL;
@@ -403,11 +421,12 @@ int fw_neigh_init(void)
 	return rc;
 }
 
-size_t fw_neigh_format(char *buf, size_t len)
+size_t nf_neigh_format(void *arg, char *buf, size_t len)
 {
 	unsigned int used = 0;
 	int n;
 
+	(void)arg;
 	for (unsigned int i = 0; i < NEIGH_MAX; i++)
 		used += tab[i].state != N_FREE;
 	n = snprintf(buf, len,

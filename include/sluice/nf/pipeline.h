@@ -29,8 +29,13 @@
  * (sluice/netdev.h); a chained (scatter-gather) packet is linearised into a
  * scratch buffer for reading, and keeps its buffers for sending.
  *
+ * Graphs are independent: all state, the packet in flight included, lives
+ * in struct pl_graph, so one image (or one host test) can run several, and
+ * a "join" element (pl_join_class) feeds one graph's output into another's
+ * input queue: two network functions chained in one image.
+ *
  * Pure logic with no kernel calls: built into the kernel and into host
- * tests. Single-threaded: use one graph from the event loop only.
+ * tests. Single-threaded: run graphs from the event loop only.
  */
 #ifndef SLUICE_PIPELINE_H
 #define SLUICE_PIPELINE_H
@@ -39,7 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sluice/pktmeta.h"
+#include "sluice/nf/pktmeta.h"
 
 struct pktbuf;
 
@@ -51,6 +56,7 @@ struct pktbuf;
 #define PL_FRAME_MAX 16384 /* largest (linearised) frame; longer ones are dropped */
 #define PL_IFS_MAX 8	   /* interfaces counted per element (NETDEV_MAX) */
 #define PL_IF_NONE UINT32_MAX
+#define PL_ANNO_MAX 4 /* appliance annotation slots per packet */
 
 /* What an element's push returns instead of a port. */
 #define PL_DROP (-1)
@@ -64,6 +70,16 @@ enum pl_core_drop {
 	PL_CORE_DROPS,
 };
 
+/*
+ * A per-packet annotation: elements of one appliance pass each other what
+ * the shared layer need not understand (a filter's verdict, a rule
+ * number). The appliance names its slots; they are zeroed for each packet.
+ */
+union pl_anno {
+	const void *ptr;
+	uint64_t u64;
+};
+
 /* One packet on its way through the graph. */
 struct pl_pkt {
 	struct pktbuf *buf;	 /* the packet (owned by the graph until sent, queued or freed) */
@@ -73,11 +89,10 @@ struct pl_pkt {
 	uint32_t oif;		 /* egress interface, PL_IF_NONE until an element decides */
 	uint64_t now;		 /* the batch's timestamp (monotonic ns) */
 	uint8_t ct_state;	 /* connection-tracking state (one CT_* bit), 0 if none */
-	uint8_t reason;		 /* why an element dropped it (the appliance's codes) */
-	uint32_t rule;		 /* deciding rule, for the appliance's accounting */
-	const void *verdict;	 /* the filter's verdict (the appliance's type) */
+	uint8_t reason;		 /* why an element dropped it (an nf_drop / appliance code) */
 	struct pkt_addr nexthop; /* routing: the next hop's address */
 	struct pkt_meta meta;	 /* parsed headers (a parse element fills them) */
+	union pl_anno anno[PL_ANNO_MAX];
 };
 
 struct pl_elem;
@@ -132,6 +147,7 @@ struct pl_graph {
 	/* Statistics. */
 	uint64_t batches, packets, max_batch;
 	uint64_t core_drops[PL_CORE_DROPS];
+	struct pl_pkt cur;	       /* the packet in flight: one at a time, run to completion */
 	uint8_t scratch[PL_FRAME_MAX]; /* linearised chained frames */
 };
 
@@ -203,5 +219,29 @@ extern const struct pl_class pl_counter_class;
 
 /* "ratelimit": port 0 while the bucket has tokens, port 1 (unconnected: drop) after. */
 extern const struct pl_class pl_ratelimit_class; /* priv: struct pl_tbf */
+
+/*
+ * "join": the end of one graph, feeding another graph's input queue (the
+ * packet keeps its ingress interface; annotations do not cross). The
+ * downstream graph runs its own batches afterwards, never nested inside
+ * the upstream's (pl_run refuses nesting). A full downstream queue drops
+ * there, counted as its core's queue_full.
+ */
+struct pl_join {
+	struct pl_graph *to;
+	uint64_t passed;
+};
+extern const struct pl_class pl_join_class; /* priv: struct pl_join */
+/* Add a join element named @name to @from, feeding @to (@j: the caller's). 0 or pl_add's. */
+int pl_join(struct pl_graph *from, struct pl_elem *e, struct pl_join *j, const char *name,
+	    struct pl_graph *to);
+/*
+ * Run @n graphs in order, upstream first, again while a join left packets
+ * queued downstream (at most PL_CHAIN_ROUNDS rounds: a chain is acyclic,
+ * so @n rounds always drain it). Returns packets run.
+ */
+#define PL_CHAIN_ROUNDS 8
+unsigned int pl_run_chain(struct pl_graph *const *gs, unsigned int n, uint64_t now,
+			  uint64_t (*clock)(void));
 
 #endif

@@ -55,7 +55,7 @@ struct pkt_meta {
 	struct pkt_addr inner_saddr, inner_daddr;
 	uint16_t inner_sport, inner_dport;
 	uint16_t inner_icmp_id;
-	/* Added with pkt_parse() (appliances/firewall/pktparse.c). */
+	/* Added with pkt_parse() (nf/pktparse.c). */
 	uint8_t inner_icmp_type; /* embedded ICMP message's type (orients echo flows) */
 	uint16_t arp_op;	 /* ARP opcode; saddr/daddr = sender/target IPv4 */
 	uint16_t frag_off;	 /* fragment offset in bytes, with PKT_FRAGMENT */

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sluice/conntrack.h"
+#include "sluice/nf/conntrack.h"
 
 #define NIL UINT32_MAX
 #define NS_PER_S 1000000000ULL

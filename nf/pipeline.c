@@ -2,7 +2,7 @@
 /*
  * The packet pipeline (sluice/pipeline.h): graph building and checking, the
  * input queue, batches run to completion, deferred state swaps, and two
- * generic elements (counter, ratelimit).
+ * generic elements (counter, ratelimit) and the join between graphs.
  *
  * Trust: packet buffers come from drivers, whose offsets and lengths come
  * from the backend or device; they are checked against the page here before
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "sluice/netdev.h"
-#include "sluice/pipeline.h"
+#include "sluice/nf/pipeline.h"
 
 #define PL_CHAIN_MAX 64 /* fragments of one packet; drivers send far fewer */
 #define NS_PER_S 1000000000ull
@@ -236,8 +236,6 @@ static int prepare(struct pl_graph *g, struct pl_pkt *p)
 	return 0;
 }
 
-static struct pl_pkt cur; /* one packet is in flight at a time: run to completion */
-
 static void apply_staged(struct pl_graph *g)
 {
 	for (unsigned int i = 0; i < g->nelems; i++) {
@@ -253,6 +251,8 @@ static void apply_staged(struct pl_graph *g)
 
 static void run_batch(struct pl_graph *g, unsigned int n, uint64_t now)
 {
+	struct pl_pkt *p = &g->cur;
+
 	g->running = true;
 	for (unsigned int i = 0; i < g->nelems; i++)
 		if (g->elems[i]->cls->batch_begin)
@@ -263,19 +263,19 @@ static void run_batch(struct pl_graph *g, unsigned int n, uint64_t now)
 
 		g->qhead = (g->qhead + 1) % PL_QUEUE_MAX;
 		g->qcount--;
-		memset(&cur, 0, sizeof(cur));
-		cur.buf = q.buf;
-		cur.iif = q.iif;
-		cur.oif = PL_IF_NONE;
-		cur.now = now;
-		bad = prepare(g, &cur);
+		memset(p, 0, sizeof(*p));
+		p->buf = q.buf;
+		p->iif = q.iif;
+		p->oif = PL_IF_NONE;
+		p->now = now;
+		bad = prepare(g, p);
 		if (bad) {
-			cur.reason = (uint8_t)bad;
+			p->reason = (uint8_t)bad;
 			g->core_drops[bad]++;
-			g->release(g, &cur, NULL);
+			g->release(g, p, NULL);
 			continue;
 		}
-		traverse(g, g->entry, &cur);
+		traverse(g, g->entry, p);
 	}
 	for (unsigned int i = 0; i < g->nelems; i++)
 		if (g->elems[i]->cls->batch_end)
@@ -388,3 +388,49 @@ const struct pl_class pl_ratelimit_class = {
 	.nports = 2,
 	.push = ratelimit_push,
 };
+
+/* The packet now belongs to the downstream graph: never run it from here (no nesting). */
+static int join_push(struct pl_elem *e, struct pl_pkt *p)
+{
+	struct pl_join *j = e->priv;
+
+	j->passed++;
+	pl_enqueue(j->to, p->buf, p->iif);
+	return PL_STOLEN;
+}
+
+const struct pl_class pl_join_class = {
+	.name = "join",
+	.nports = 0,
+	.push = join_push,
+};
+
+int pl_join(struct pl_graph *from, struct pl_elem *e, struct pl_join *j, const char *name,
+	    struct pl_graph *to)
+{
+	if (!to || to == from)
+		return -EINVAL;
+	j->to = to;
+	j->passed = 0;
+	return pl_add(from, e, &pl_join_class, name, j);
+}
+
+unsigned int pl_run_chain(struct pl_graph *const *gs, unsigned int n, uint64_t now,
+			  uint64_t (*clock)(void))
+{
+	unsigned int total = 0;
+
+	for (unsigned int round = 0; round < PL_CHAIN_ROUNDS; round++) {
+		unsigned int ran = 0;
+
+		for (unsigned int i = 0; i < n; i++) {
+			ran += pl_run(gs[i], now, clock);
+			if (clock)
+				now = clock();
+		}
+		total += ran;
+		if (!ran)
+			break;
+	}
+	return total;
+}

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sluice/conntrack.h"
+#include "sluice/nf/conntrack.h"
 
 #define TH_FIN 0x01
 #define TH_SYN 0x02
