@@ -30,6 +30,7 @@ KERNEL_SRCS = \
 	kernel/lib/cmdline.c \
 	kernel/lib/crc32.c \
 	kernel/lib/inaddr.c \
+	kernel/lib/irqstorm.c \
 	kernel/lib/ksyms.c \
 	kernel/lib/logring.c \
 	kernel/lib/memmap.c \

@@ -407,7 +407,7 @@ static int bf_response(struct blkfront *bf, const blkif_response_t *r)
 		memcpy((uint8_t *)req->buf + (size_t)i * BF_PAGE_SIZE, bf->pool[s->pages[i]].va,
 		       (size_t)bf_seg_sectors(req, i) * BLKDEV_SECTOR);
 	bf_slot_free(bf, (unsigned int)r->id);
-	bf->work_done++;
+	irqstorm_work(&bf->storm);
 	bf_queue_done(bf, req, status);
 	return 0;
 }
@@ -461,35 +461,24 @@ static void bf_storm_end(struct timer *t, void *arg)
 		work_post(&bf->dev.work);
 }
 
-/* Events since the last call against the responses found. True: a storm, stay masked. */
+/*
+ * Events since the last call against the responses found
+ * (sluice/irqstorm.h). True: a storm, the port stays masked until the timer.
+ */
 static bool bf_storm_check(struct blkfront *bf)
 {
-	uint32_t ev = __atomic_load_n(&bf->irq_events, __ATOMIC_RELAXED);
-	uint32_t fresh = ev - bf->ev_seen;
 	uint64_t now = now_ns();
+	uint32_t suppressed;
 
-	bf->ev_seen = ev;
-	if (now - bf->win_start >= BF_STORM_WINDOW_NS) {
-		bf->win_start = now;
-		bf->win_spurious = bf->win_useful = 0;
-	}
-	if (fresh && bf->work_done == 0) {
-		bf->win_spurious += fresh;
-		bf->st.spurious += fresh;
-	} else if (fresh) {
-		bf->win_useful++;
-	}
-	bf->work_done = 0;
-	/* The ratio keeps the benign race (an event for responses already reaped) harmless. */
-	if (bf->win_spurious <= BF_STORM_SPURIOUS ||
-	    bf->win_spurious <= BF_STORM_RATIO * bf->win_useful)
+	if (!irqstorm_check(&bf->storm, now))
 		return false;
-	if (bf->st.storms++ == 0)
-		kprintf("%s: blkfront: event storm from the backend, port masked for %llu ms\n",
-			bf->dev.name, (unsigned long long)(BF_STORM_BACKOFF_NS / 1000000));
 	bf->storm_masked = true;
-	bf->win_spurious = bf->win_useful = 0;
-	timer_arm_in(&bf->storm_timer, BF_STORM_BACKOFF_NS);
+	timer_arm_in(&bf->storm_timer, IRQSTORM_BACKOFF_NS);
+	if (irqstorm_report(&bf->storm, now, &suppressed))
+		kprintf("%s: blkfront: event storm from the backend, port masked for %llu ms "
+			"(%u more not logged)\n",
+			bf->dev.name, (unsigned long long)(IRQSTORM_BACKOFF_NS / 1000000),
+			suppressed);
 	return true;
 }
 
@@ -498,7 +487,7 @@ static void bf_evtchn_handler(uint32_t port, void *arg)
 {
 	struct blkfront *bf = arg;
 
-	__atomic_store_n(&bf->irq_events, bf->irq_events + 1, __ATOMIC_RELAXED);
+	irqstorm_event(&bf->storm);
 	if (bf->registered)
 		blkdev_irq(&bf->dev);
 	else
@@ -586,8 +575,7 @@ int bf_rings_setup(struct blkfront *bf)
 	}
 	for (bf->id_nfree = 0; bf->id_nfree < BF_RING_SIZE; bf->id_nfree++)
 		bf->id_free[bf->id_nfree] = (uint8_t)(BF_RING_SIZE - 1 - bf->id_nfree);
-	bf->ev_seen = bf->irq_events;
-	bf->work_done = bf->win_spurious = bf->win_useful = 0;
+	irqstorm_reset(&bf->storm);
 	return 0;
 fail:
 	bf_rings_teardown(bf);

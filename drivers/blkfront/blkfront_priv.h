@@ -25,6 +25,7 @@
 
 #include "sluice/blkdev.h"
 #include "sluice/evloop.h"
+#include "sluice/irqstorm.h"
 #include "sluice/xenbus.h"
 
 #define BF_PAGE_SIZE 4096U
@@ -50,16 +51,6 @@
  * ring full (-EAGAIN). It must hold at least one largest request.
  */
 #define BF_POOL_PAGES 128U
-
-/*
- * Event storms (XSA-391), as netfront: an event after which the poll found
- * no response is spurious; too many of them in a window, outnumbering the
- * useful ones, keep the port masked for a while.
- */
-#define BF_STORM_WINDOW_NS (100ULL * 1000 * 1000)
-#define BF_STORM_SPURIOUS 200U
-#define BF_STORM_RATIO 4U
-#define BF_STORM_BACKOFF_NS (50ULL * 1000 * 1000)
 
 #define BF_CONNECT_TIMEOUT_NS (20ULL * 1000 * 1000 * 1000)
 #define BF_CLOSE_TIMEOUT_NS (10ULL * 1000 * 1000 * 1000)
@@ -115,8 +106,6 @@ struct bf_stats {
 	uint64_t quarantined;	 /* grants parked because the backend still maps them */
 	uint64_t leaked;	 /* pages given up for good: the quarantine was full */
 	uint64_t indirect;	 /* requests sent with indirect descriptors */
-	uint64_t spurious;	 /* events whose poll found nothing */
-	uint64_t storms;	 /* times the storm guard masked the port */
 	uint64_t noop_flushes;	 /* flushes completed without the backend */
 	uint64_t connects;	 /* successful connections */
 	uint64_t connect_errors; /* failed connection attempts */
@@ -158,10 +147,8 @@ struct blkfront {
 	struct blk_req *done_head, **done_tail;
 	struct work done_work;
 
-	/* Storm accounting: irq_events is written in interrupt context only. */
-	uint32_t irq_events, ev_seen, work_done;
-	uint64_t win_start;
-	uint32_t win_spurious, win_useful;
+	/* Event storms (XSA-391): masked for a while when the guard says so. */
+	struct irqstorm storm;
 	bool storm_masked;
 	struct timer storm_timer;
 

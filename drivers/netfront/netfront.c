@@ -127,51 +127,25 @@ static void nf_storm_end(struct timer *t, void *arg)
 		work_post(&nf->dev.work);
 }
 
-/* The backend decides how often this happens: at most one line per NF_STORM_LOG_NS. */
-static void nf_storm_log(struct netfront *nf, uint64_t now)
-{
-	if (nf->storm_logged_at && now - nf->storm_logged_at < NF_STORM_LOG_NS) {
-		nf->storm_unlogged++;
-		return;
-	}
-	kprintf("%s: netfront: event storm from the backend, port masked for %llu ms "
-		"(%u more not logged)\n",
-		nf->dev.name, (unsigned long long)(NF_STORM_BACKOFF_NS / 1000000),
-		nf->storm_unlogged);
-	nf->storm_logged_at = now ? now : 1;
-	nf->storm_unlogged = 0;
-}
-
 /*
  * Account the events since the last call against the work the polls in
- * between found. True: a storm, the port stays masked until the timer.
+ * between found (sluice/irqstorm.h). True: a storm, the port stays masked
+ * until the timer.
  */
 static bool nf_storm_check(struct netfront *nf)
 {
-	uint32_t ev = __atomic_load_n(&nf->irq_events, __ATOMIC_RELAXED);
-	uint32_t fresh = ev - nf->ev_seen;
 	uint64_t now = now_ns();
+	uint32_t suppressed;
 
-	nf->ev_seen = ev;
-	if (now - nf->win_start >= NF_STORM_WINDOW_NS) {
-		nf->win_start = now;
-		nf->win_spurious = nf->win_useful = 0;
-	}
-	if (fresh && nf->work_done == 0) {
-		nf->win_spurious += fresh;
-		nf->st.spurious += fresh;
-	} else if (fresh) {
-		nf->win_useful++;
-	}
-	nf->work_done = 0;
-	if (nf->win_spurious <= NF_STORM_SPURIOUS ||
-	    nf->win_spurious <= NF_STORM_RATIO * nf->win_useful)
+	if (!irqstorm_check(&nf->storm, now))
 		return false;
-	nf->st.storms++;
 	nf->storm_masked = true;
-	nf->win_spurious = nf->win_useful = 0;
-	timer_arm_in(&nf->storm_timer, NF_STORM_BACKOFF_NS);
-	nf_storm_log(nf, now);
+	timer_arm_in(&nf->storm_timer, IRQSTORM_BACKOFF_NS);
+	if (irqstorm_report(&nf->storm, now, &suppressed))
+		kprintf("%s: netfront: event storm from the backend, port masked for %llu ms "
+			"(%u more not logged)\n",
+			nf->dev.name, (unsigned long long)(IRQSTORM_BACKOFF_NS / 1000000),
+			suppressed);
 	return true;
 }
 
@@ -181,7 +155,7 @@ static void nf_evtchn_handler(uint32_t port, void *arg)
 	struct netfront *nf = arg;
 
 	(void)port;
-	__atomic_store_n(&nf->irq_events, nf->irq_events + 1, __ATOMIC_RELAXED);
+	irqstorm_event(&nf->storm);
 	netdev_irq(&nf->dev);
 }
 
@@ -308,8 +282,7 @@ int nf_rings_setup(struct netfront *nf)
 	memset(nf->rxs, 0, sizeof(nf->rxs));
 	nf->rx_posted = 0;
 	nf->rx_seen = 0;
-	nf->ev_seen = nf->irq_events;
-	nf->work_done = nf->win_spurious = nf->win_useful = 0;
+	irqstorm_reset(&nf->storm);
 	nf->state = NF_RINGS;
 	nf_rx_refill(nf, false); /* the backend is not listening yet */
 	rc = -ENOMEM;

@@ -24,6 +24,7 @@
 #include <xen/io/ring.h>
 
 #include "sluice/evloop.h"
+#include "sluice/irqstorm.h"
 #include "sluice/netdev.h"
 #include "sluice/xenbus.h"
 
@@ -56,20 +57,6 @@
 #define NF_ETH_HLEN 14U
 #define NF_MTU 1500U
 
-/*
- * Event storms (XSA-391): an event after which the poll found no response
- * is spurious. When a 100 ms window holds more than NF_STORM_SPURIOUS of
- * them and they outnumber the useful events NF_STORM_RATIO to one, the
- * channel stays masked for NF_STORM_BACKOFF_NS and the device is polled
- * when that ends. The ratio keeps the benign race (an event for responses
- * an earlier poll already took) from ever tripping it under real load.
- */
-#define NF_STORM_WINDOW_NS (100ULL * 1000 * 1000)
-#define NF_STORM_SPURIOUS 200U
-#define NF_STORM_RATIO 4U
-#define NF_STORM_BACKOFF_NS (50ULL * 1000 * 1000)
-#define NF_STORM_LOG_NS (10ULL * 1000 * 1000 * 1000) /* at most one storm message per 10 s */
-
 #define NF_CONNECT_TIMEOUT_NS (20ULL * 1000 * 1000 * 1000)
 #define NF_CLOSE_TIMEOUT_NS (10ULL * 1000 * 1000 * 1000)
 
@@ -100,8 +87,6 @@ struct nf_rxslot {
 };
 
 struct nf_stats {
-	uint64_t spurious;	 /* events whose poll found nothing */
-	uint64_t storms;	 /* times the storm guard masked the channel */
 	uint64_t csum_blank;	 /* RX packets dropped: checksum left blank */
 	uint64_t rx_extra;	 /* RX packets dropped: unsolicited extra info */
 	uint64_t quarantined;	 /* grants parked because the backend still maps them */
@@ -140,15 +125,9 @@ struct netfront {
 	struct pktbuf_pool rx_pool;
 	struct timer refill_timer;
 
-	/* Storm accounting: irq_events is written in interrupt context only. */
-	uint32_t irq_events;
-	uint32_t ev_seen;
-	uint32_t work_done; /* responses consumed since the last irq_enable */
-	uint64_t win_start;
-	uint32_t win_spurious, win_useful;
+	/* Event storms (XSA-391): masked for a while when the guard says so. */
+	struct irqstorm storm;
 	bool storm_masked;
-	uint64_t storm_logged_at;
-	uint32_t storm_unlogged;
 	struct timer storm_timer;
 
 	struct nf_stats st;

@@ -208,7 +208,7 @@ static struct pktbuf *nf_rx_take(struct netfront *nf, const struct nf_rxpkt *pk)
 		tail = &p->next;
 	}
 	nf->rx.rsp_cons = i;
-	nf->work_done++;
+	irqstorm_work(&nf->storm);
 	if (busy) {
 		pktbuf_free(head);
 		nf_failf(nf, "rx: grant still in use by the backend after its response");

@@ -198,7 +198,7 @@ void nf_tx_reap(struct netfront *nf)
 			RING_COPY_RESPONSE(&nf->tx, cons, &rsp);
 			if (nf_tx_response(nf, &rsp) < 0)
 				return;
-			nf->work_done++;
+			irqstorm_work(&nf->storm);
 		}
 		nf->tx.rsp_cons = cons;
 		/* Sets rsp_event, mb, re-reads rsp_prod: no completion goes unnoticed. */

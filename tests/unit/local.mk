@@ -24,6 +24,10 @@ check_PROGRAMS += tests/unit/test_timerq
 tests_unit_test_timerq_SOURCES = tests/unit/test_timerq.c kernel/lib/timerq.c
 TESTS += tests/unit/test_timerq
 
+check_PROGRAMS += tests/unit/test_irqstorm
+tests_unit_test_irqstorm_SOURCES = tests/unit/test_irqstorm.c kernel/lib/irqstorm.c
+TESTS += tests/unit/test_irqstorm
+
 check_PROGRAMS += tests/unit/test_ksyms_virtio
 tests_unit_test_ksyms_virtio_SOURCES = tests/unit/test_ksyms_virtio.c kernel/lib/ksyms.c \
 	kernel/lib/cmdline.c drivers/virtio/mmio_cmdline.c

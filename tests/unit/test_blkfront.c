@@ -765,10 +765,10 @@ START_TEST(test_hostile_storm)
 		fbb_notify(V);
 		shim_run_work();
 	}
-	ck_assert_uint_ge(BF->st.storms, 1);
+	ck_assert_uint_ge(BF->storm.storms, 1);
 	ck_assert_uint_eq(shim_log_count("event storm"), 1);
 	/* It still works once the backend behaves. */
-	shim_advance(BF_STORM_BACKOFF_NS);
+	shim_advance(IRQSTORM_BACKOFF_NS);
 	V->autorun = true;
 	ck_assert_int_eq(blkdev_read_sync(D, 0, hbuf[0], 1), 0);
 	ck_assert(!D->broken);
@@ -781,7 +781,7 @@ START_TEST(test_no_storm_under_load)
 	V->autorun = true;
 	for (unsigned int i = 0; i < 2000; i++)
 		ck_assert_int_eq(blkdev_read_sync(D, i % 4000, hbuf[0], 1), 0);
-	ck_assert_uint_eq(BF->st.storms, 0);
+	ck_assert_uint_eq(BF->storm.storms, 0);
 }
 END_TEST
 

@@ -749,12 +749,12 @@ START_TEST(test_storm)
 	uint64_t irqs;
 
 	start_one(0);
-	for (unsigned int i = 0; i < NF_STORM_SPURIOUS + 1; i++) {
+	for (unsigned int i = 0; i < IRQSTORM_SPURIOUS + 1; i++) {
 		fnb_notify(V);
 		shim_run_work();
 		shim_advance(10000); /* 10 us apart: well inside one window */
 	}
-	ck_assert_uint_eq(NF->st.storms, 1);
+	ck_assert_uint_eq(NF->storm.storms, 1);
 	ck_assert_uint_eq(shim_log_count("event storm"), 1);
 	ck_assert(NF->storm_masked);
 	/* Masked: events are latched, no handler runs. */
@@ -766,16 +766,16 @@ START_TEST(test_storm)
 	fill(f, sizeof(f), 2);
 	ck_assert_int_eq(fnb_rx_send(V, f, sizeof(f), 4096, 0, 0), 0);
 	ck_assert_uint_eq(shim_rx_queued(D), 0);
-	shim_advance(NF_STORM_BACKOFF_NS);
+	shim_advance(IRQSTORM_BACKOFF_NS);
 	ck_assert(!NF->storm_masked);
 	rx_check_pop(sizeof(f));
 	/* A second storm soon after is handled but not logged again. */
-	for (unsigned int i = 0; i < NF_STORM_SPURIOUS + 1; i++) {
+	for (unsigned int i = 0; i < IRQSTORM_SPURIOUS + 1; i++) {
 		fnb_notify(V);
 		shim_run_work();
 		shim_advance(10000);
 	}
-	ck_assert_uint_eq(NF->st.storms, 2);
+	ck_assert_uint_eq(NF->storm.storms, 2);
 	ck_assert_uint_eq(shim_log_count("event storm"), 1);
 	ck_assert(!D->broken);
 }
@@ -795,8 +795,8 @@ START_TEST(test_no_storm_under_load)
 		shim_run_work();
 		shim_advance(1000);
 	}
-	ck_assert_uint_eq(NF->st.storms, 0);
-	ck_assert_uint_ge(NF->st.spurious, 1000);
+	ck_assert_uint_eq(NF->storm.storms, 0);
+	ck_assert_uint_ge(NF->storm.spurious, 1000);
 }
 END_TEST
 
