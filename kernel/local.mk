@@ -34,6 +34,7 @@ KERNEL_SRCS = \
 	kernel/lib/ksyms.c \
 	kernel/lib/logring.c \
 	kernel/lib/memmap.c \
+	kernel/lib/numparse.c \
 	kernel/lib/pagealloc.c \
 	kernel/lib/pvclock.c \
 	kernel/lib/timerq.c \

@@ -5,6 +5,7 @@
 
 #include "lwip/netif.h"
 #include "net_priv.h"
+#include "sluice/inaddr.h"
 #include "sluice/kernel.h"
 #include "sluice/netdev.h"
 
@@ -50,37 +51,13 @@ bool net_all_up(void)
 	return true;
 }
 
-/*
- * RFC 5952 text: lower case, the longest run of two or more zero groups
- * (the first of equals) as "::". lwIP's ip6addr_ntoa_r() writes upper case.
- */
+/* RFC 5952 text (inaddr_format6): lwIP's ip6addr_ntoa_r() writes upper case. */
 static void ip6_format(const ip6_addr_t *a, char *buf, size_t len)
 {
-	uint16_t w[8];
-	int best = -1, best_n = 1, pos = 0;
+	uint8_t b[16];
 
-	for (int i = 0; i < 8; i++)
-		w[i] = (uint16_t)(lwip_ntohl(a->addr[i / 2]) >> (i % 2 ? 0 : 16));
-	for (int i = 0; i < 8;) {
-		int n = 0;
-
-		while (i + n < 8 && w[i + n] == 0)
-			n++;
-		if (n > best_n) {
-			best = i;
-			best_n = n;
-		}
-		i += n ? n : 1;
-	}
-	for (int i = 0; i < 8 && pos < (int)len; i++) {
-		if (i == best) {
-			pos += snprintf(buf + pos, len - (size_t)pos, "::");
-			i += best_n - 1;
-			continue;
-		}
-		pos += snprintf(buf + pos, len - (size_t)pos, "%s%x",
-				i && i != best + best_n ? ":" : "", w[i]);
-	}
+	memcpy(b, a->addr, sizeof(b)); /* addr[] holds the address in network order */
+	inaddr_format6(b, buf, len);
 }
 
 /* " ADDR/PREFIX gw GW" (or what DHCP is doing) for NIC @nic, appended at @pos. */

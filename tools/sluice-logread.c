@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "sluice/logring.h"
+#include "sluice/numparse.h"
 
 #define EXIT_NOTLOG 1
 #define EXIT_USAGE 2
@@ -66,15 +67,10 @@ static void usage(FILE *f)
 		   "2 usage error, 3 I/O error.\n");
 }
 
+/* Decimal digits only (no sign, blanks or suffix that strtoull would let pass). */
 static int parse_u64(const char *s, uint64_t *out)
 {
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return (errno || *end) ? -EINVAL : 0;
+	return num_parse_dec(s, strlen(s), 0, out) < 0 ? -EINVAL : 0;
 }
 
 static int disk_read(void *ctx, uint64_t block, void *buf)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sluice/numparse.h"
 #include "sluice/xenstore.h"
 
 int xs_init(struct xs_client *c, volatile struct xenstore_domain_interface *intf,
@@ -50,22 +51,8 @@ int xs_errno_from_string(const char *s, size_t len)
 
 int xs_parse_u64(const char *s, size_t len, uint64_t *v)
 {
-	uint64_t x = 0;
-
 	/* Canonical only: "007", "+7", " 7" or "7\n" are not what a writer meant by 7. */
-	if (!s || len == 0 || (len > 1 && s[0] == '0'))
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned int d = (unsigned char)s[i] - '0';
-
-		if (d > 9)
-			return -EINVAL;
-		if (x > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		x = x * 10 + d;
-	}
-	*v = x;
-	return 0;
+	return num_parse_dec(s, len, NUM_CANONICAL, v);
 }
 
 /* Returns the path length or a negative errno. */

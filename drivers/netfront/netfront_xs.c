@@ -35,6 +35,7 @@
 #include "netfront_priv.h"
 #include "sluice/gnttab.h"
 #include "sluice/kernel.h"
+#include "sluice/numparse.h"
 #include "sluice/xen_plat.h"
 #include "sluice/xenbus.h"
 #include "sluice/xenstore.h"
@@ -53,17 +54,6 @@ static int nf_key(char *out, const char *node, const char *key)
 	return n < 0 || n >= XENBUS_PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly "xx:xx:xx:xx:xx:xx" (hex, either case), and a unicast, non-zero address. */
 static int nf_parse_mac(const char *s, size_t len, uint8_t mac[6])
 {
@@ -73,7 +63,7 @@ static int nf_parse_mac(const char *s, size_t len, uint8_t mac[6])
 		return -EINVAL;
 	for (unsigned int i = 0; i < 6; i++) {
 		const char *o = s + 3 * i;
-		int hi = hexval(o[0]), lo = hexval(o[1]);
+		int hi = num_hexval(o[0]), lo = num_hexval(o[1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && o[2] != ':'))
 			return -EINVAL;

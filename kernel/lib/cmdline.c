@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "sluice/cmdline.h"
+#include "sluice/numparse.h"
 
 /*
  * snprintf only (no vsnprintf in the kernel's allowed set), hence a macro.
@@ -195,44 +196,15 @@ int cmdline_tokenize(char *buf, struct cmdline_kv *kv, unsigned int max, unsigne
 	return 0;
 }
 
-/* Value of a digit in base 10 or 16, or -1. */
-static int digit(char c, bool hex)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (hex && c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (hex && c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
- * Strict: no sign, no blanks, no suffix, no octal. Any stray character makes
- * it -EINVAL (checked first, so "99999999999999999999x" is not a number
- * rather than too large); a well-formed but too large number is -ERANGE.
+ * Strict (sluice/numparse.h): no sign, no blanks, no suffix, no octal;
+ * leading zeros are fine ("007" is 7). A "0x" prefix selects hex.
  */
 int cmdline_parse_u64(const char *s, uint64_t *out)
 {
-	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	uint64_t v = 0;
-
-	if (hex)
-		s += 2;
-	if (*s == '\0')
-		return -EINVAL;
-	for (const char *p = s; *p; p++)
-		if (digit(*p, hex) < 0)
-			return -EINVAL;
-	for (; *s; s++) {
-		unsigned int d = (unsigned int)digit(*s, hex);
-
-		if (hex ? v >> 60 != 0 : v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = hex ? v << 4 | d : v * 10 + d;
-	}
-	*out = v;
-	return 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return num_parse_hex(s + 2, strlen(s + 2), 0, out);
+	return num_parse_dec(s, strlen(s), 0, out);
 }
 
 /* ASCII case-insensitive equality. */

@@ -1,38 +1,30 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sluice/inaddr.h"
+#include "sluice/numparse.h"
 
-static bool is_digit(char c)
+/* Length of the run of (hex) digits at @s. */
+static size_t digit_run(const char *s, bool hex)
 {
-	return c >= '0' && c <= '9';
-}
+	size_t n = 0;
 
-static int hex_value(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	while (hex ? num_hexval(s[n]) >= 0 : (s[n] >= '0' && s[n] <= '9'))
+		n++;
+	return n;
 }
 
 const char *inaddr_parse_dec(const char *s, unsigned int max, unsigned int *out)
 {
-	unsigned int v = 0;
+	size_t n = digit_run(s, false);
+	uint64_t v;
 
-	if (!is_digit(*s) || (s[0] == '0' && is_digit(s[1])))
+	if (num_parse_dec(s, n, NUM_CANONICAL, &v) < 0 || v > max)
 		return NULL;
-	for (; is_digit(*s); s++) {
-		v = v * 10 + (unsigned int)(*s - '0');
-		if (v > max)
-			return NULL;
-	}
-	*out = v;
-	return s;
+	*out = (unsigned int)v;
+	return s + n;
 }
 
 const char *inaddr_parse4(const char *s, uint8_t out[4])
@@ -62,14 +54,14 @@ const char *inaddr_parse6(const char *s, uint8_t out[16])
 		gap = true;
 		s += 2;
 	}
-	while (hex_value(*s) >= 0) {
-		unsigned int v = 0, digits = 0;
+	while (num_hexval(*s) >= 0) {
+		size_t n = digit_run(s, true);
+		uint64_t v;
 
-		for (; hex_value(*s) >= 0; s++, digits++) {
-			if (digits == 4)
-				return NULL;
-			v = v << 4 | (unsigned int)hex_value(*s);
-		}
+		/* Up to four digits a group; leading zeros are allowed (RFC 4291). */
+		if (n > 4 || num_parse_hex(s, n, 0, &v) < 0)
+			return NULL;
+		s += n;
 		if (nhead + ntail == 8)
 			return NULL;
 		if (gap)
@@ -81,7 +73,7 @@ const char *inaddr_parse6(const char *s, uint8_t out[16])
 		if (s[1] == ':' && !gap) {
 			gap = true;
 			s += 2;
-		} else if (hex_value(s[1]) >= 0) {
+		} else if (num_hexval(s[1]) >= 0) {
 			s++;
 		} else {
 			return NULL; /* a second "::", or a trailing ':' */
@@ -96,4 +88,37 @@ const char *inaddr_parse6(const char *s, uint8_t out[16])
 		out[2 * i + 1] = (uint8_t)w[i];
 	}
 	return s;
+}
+
+void inaddr_format6(const uint8_t a[16], char *buf, size_t len)
+{
+	uint16_t w[8];
+	int best = -1, best_n = 1, pos = 0;
+
+	if (len == 0)
+		return;
+	for (int i = 0; i < 8; i++)
+		w[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+	/* The longest run of two or more zero groups; the first of equal runs. */
+	for (int i = 0; i < 8;) {
+		int n = 0;
+
+		while (i + n < 8 && w[i + n] == 0)
+			n++;
+		if (n > best_n) {
+			best = i;
+			best_n = n;
+		}
+		i += n ? n : 1;
+	}
+	buf[0] = '\0';
+	for (int i = 0; i < 8 && pos < (int)len; i++) {
+		if (i == best) {
+			pos += snprintf(buf + pos, len - (size_t)pos, "::");
+			i += best_n - 1;
+			continue;
+		}
+		pos += snprintf(buf + pos, len - (size_t)pos, "%s%x",
+				i && i != best + best_n ? ":" : "", w[i]);
+	}
 }

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sluice/numparse.h"
 #include "sluice/ustar.h"
 
 /* Header layout (POSIX.1-1988 ustar; GNU shares everything up to 345). */
@@ -312,24 +313,6 @@ static int gnu_long_name(struct walk *w, uint64_t size)
 	return 0;
 }
 
-/* Strict decimal for pax `size`: digits only, no overflow. */
-static int parse_dec(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (len == 0)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned int d = (unsigned int)(s[i] - '0');
-
-		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
 /* Apply one pax keyword (@global: from a 'g' header). */
 static int pax_keyword(struct walk *w, bool global, const char *key, size_t klen, const char *val,
 		       size_t vlen)
@@ -349,7 +332,7 @@ static int pax_keyword(struct walk *w, bool global, const char *key, size_t klen
 		w->pend[vlen] = '\0';
 		w->pax_path = true;
 	} else if (klen == 4 && memcmp(key, "size", 4) == 0) {
-		if (parse_dec(val, vlen, &w->pend_size_val) < 0)
+		if (num_parse_dec(val, vlen, 0, &w->pend_size_val) < 0)
 			return member_err(w, -EINVAL, w->name, "invalid pax size");
 		w->pend_size = true;
 	}

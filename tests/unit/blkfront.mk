@@ -12,7 +12,8 @@ tests_unit_test_blkfront_SOURCES = tests/unit/test_blkfront.c tests/unit/fake_bl
 	tests/unit/fake_xenstore.c tests/unit/fake_xenstore.h \
 	drivers/blkfront/blkfront.c drivers/blkfront/blkfront_xs.c \
 	drivers/blkfront/blkfront_priv.h kernel/blkdev.c xen/evtchn.c xen/gnttab.c xen/xs.c \
-	xen/xs_ring.c xen/xenbus.c kernel/lib/timerq.c kernel/lib/irqstorm.c
+	xen/xs_ring.c xen/xenbus.c kernel/lib/timerq.c kernel/lib/irqstorm.c \
+	kernel/lib/numparse.c
 tests_unit_test_blkfront_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(UNIT_SAN_CFLAGS)
 tests_unit_test_blkfront_LDFLAGS = $(UNIT_SAN_CFLAGS)
 tests_unit_test_blkfront_LDADD = $(CHECK_LIBS)

@@ -5,7 +5,7 @@
 # test_ustar runs the system's GNU tar to make its archives; test_logring
 # also runs tools/sluice-logread on images it writes, so it is built first.
 check_PROGRAMS += tests/unit/test_ustar
-tests_unit_test_ustar_SOURCES = tests/unit/test_ustar.c kernel/lib/ustar.c
+tests_unit_test_ustar_SOURCES = tests/unit/test_ustar.c kernel/lib/ustar.c kernel/lib/numparse.c
 TESTS += tests/unit/test_ustar
 
 check_PROGRAMS += tests/unit/test_logring

@@ -13,7 +13,8 @@ tests_unit_test_pagealloc_SOURCES = tests/unit/test_pagealloc.c kernel/lib/pagea
 TESTS += tests/unit/test_pagealloc
 
 check_PROGRAMS += tests/unit/test_cmdline
-tests_unit_test_cmdline_SOURCES = tests/unit/test_cmdline.c kernel/lib/cmdline.c
+tests_unit_test_cmdline_SOURCES = tests/unit/test_cmdline.c kernel/lib/cmdline.c \
+	kernel/lib/numparse.c
 TESTS += tests/unit/test_cmdline
 
 check_PROGRAMS += tests/unit/test_pvclock
@@ -28,7 +29,12 @@ check_PROGRAMS += tests/unit/test_irqstorm
 tests_unit_test_irqstorm_SOURCES = tests/unit/test_irqstorm.c kernel/lib/irqstorm.c
 TESTS += tests/unit/test_irqstorm
 
+check_PROGRAMS += tests/unit/test_numparse
+tests_unit_test_numparse_SOURCES = tests/unit/test_numparse.c kernel/lib/numparse.c \
+	kernel/lib/inaddr.c
+TESTS += tests/unit/test_numparse
+
 check_PROGRAMS += tests/unit/test_ksyms_virtio
 tests_unit_test_ksyms_virtio_SOURCES = tests/unit/test_ksyms_virtio.c kernel/lib/ksyms.c \
-	kernel/lib/cmdline.c drivers/virtio/mmio_cmdline.c
+	kernel/lib/cmdline.c kernel/lib/numparse.c drivers/virtio/mmio_cmdline.c
 TESTS += tests/unit/test_ksyms_virtio

@@ -13,7 +13,8 @@ tests_unit_test_netfront_SOURCES = tests/unit/test_netfront.c tests/unit/fake_ne
 	drivers/netfront/netfront.c drivers/netfront/netfront_tx.c drivers/netfront/netfront_rx.c \
 	drivers/netfront/netfront_xs.c \
 	drivers/netfront/netfront_priv.h xen/evtchn.c xen/gnttab.c xen/xs.c xen/xs_ring.c \
-	xen/xenbus.c kernel/lib/timerq.c kernel/lib/irqstorm.c
+	xen/xenbus.c kernel/lib/timerq.c kernel/lib/irqstorm.c \
+	kernel/lib/numparse.c
 tests_unit_test_netfront_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(UNIT_SAN_CFLAGS)
 tests_unit_test_netfront_LDFLAGS = $(UNIT_SAN_CFLAGS)
 tests_unit_test_netfront_LDADD = $(CHECK_LIBS)

@@ -8,10 +8,10 @@
 
 check_PROGRAMS += tests/unit/test_xenstore
 tests_unit_test_xenstore_SOURCES = tests/unit/test_xenstore.c tests/unit/fake_xenstore.c \
-	tests/unit/fake_xenstore.h xen/xs.c xen/xs_ring.c
+	tests/unit/fake_xenstore.h xen/xs.c xen/xs_ring.c kernel/lib/numparse.c
 TESTS += tests/unit/test_xenstore
 
 check_PROGRAMS += tests/unit/test_xenbus
 tests_unit_test_xenbus_SOURCES = tests/unit/test_xenbus.c tests/unit/fake_xenstore.c \
-	tests/unit/fake_xenstore.h xen/xs.c xen/xs_ring.c xen/xenbus.c
+	tests/unit/fake_xenstore.h xen/xs.c xen/xs_ring.c xen/xenbus.c kernel/lib/numparse.c
 TESTS += tests/unit/test_xenbus
