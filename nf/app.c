@@ -7,7 +7,46 @@
 
 #include "sluice/app.h"
 #include "sluice/kernel.h"
+#include "sluice/net.h"
 #include "sluice/nf/app.h"
+
+static bool net_opts_given; /* the net library is one per image: so is its table */
+
+/* The net library's keys, wrapped to notice them. */
+static int net_opt(const char *v, void *ctx, char *err, size_t errlen)
+{
+	const struct cmdline_opt *orig = ctx;
+
+	net_opts_given = true;
+	return orig->fn(v, orig->ctx, err, errlen);
+}
+
+void nf_app_opts(const struct cmdline_opt *own, size_t nown, struct cmdline_opt *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nown; i++) {
+		if (n + 1 >= cap)
+			panic("nf: option table too small");
+		out[n++] = own[i];
+	}
+	for (const struct cmdline_opt *o = net_cmdline_opts; o->key; o++) {
+		if (n + 1 >= cap)
+			panic("nf: option table too small");
+		out[n] = *o;
+		if (o->type == CMDLINE_FUNC) {
+			out[n].fn = net_opt;
+			out[n].ctx = (void *)o;
+		}
+		n++;
+	}
+	out[n].key = NULL;
+}
+
+bool nf_app_net_opts_given(void)
+{
+	return net_opts_given;
+}
 
 /* One pass of the event loop's deliveries, in batches (a state swap can fall between). */
 static void run_fn(struct work *w)

@@ -20,7 +20,7 @@ static const char *const nf_reasons[NF_DROP_APP] = {
 	[NF_DROP_QUEUE] = "queue_full",	 [NF_DROP_NOT_OURS] = "not_ours",
 	[NF_DROP_NO_ROUTE] = "no_route", [NF_DROP_TTL] = "ttl",
 	[NF_DROP_NO_NEIGH] = "no_neigh", [NF_DROP_UNSUPPORTED] = "unsupported",
-	[NF_DROP_NOBUF] = "nobuf",
+	[NF_DROP_NOBUF] = "nobuf",	 [NF_DROP_LINK_LOCAL] = "link_local",
 };
 
 void nf_ports_init(struct nf_ports *ps, const char *who, struct pl_graph *g, struct work *run)

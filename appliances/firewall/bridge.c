@@ -26,7 +26,7 @@ static int add_elements(struct fw_ctx *ctx)
 	struct pl_graph *g = &ctx->graph;
 	int rc;
 
-	rc = pl_add(g, &br.parse, &fw_parse_class, "parse", &ctx->parse);
+	rc = pl_add(g, &br.parse, &nf_parse_class, "parse", &ctx->parse);
 	if (rc == 0)
 		rc = pl_add(g, &br.ct, &nf_ct_class, "conntrack", &ctx->ct.t);
 	if (rc == 0)

@@ -36,7 +36,7 @@ static struct fw_ctx fw = {
 			.logsink = true,
 		},
 };
-static bool net_keys_given, routes_given;
+static bool routes_given;
 
 /* ---- options ---- */
 
@@ -85,15 +85,6 @@ static int route_opt(const char *v, void *ctx, char *err, size_t errlen)
 	return rc;
 }
 
-/* The net library's keys, wrapped to notice them: bridge mode has no addresses. */
-static int net_opt(const char *v, void *ctx, char *err, size_t errlen)
-{
-	const struct cmdline_opt *orig = ctx;
-
-	net_keys_given = true;
-	return orig->fn(v, orig->ctx, err, errlen);
-}
-
 #define U64(k, field, lo, hi, h)                                                                   \
 	{                                                                                          \
 		.key = k, .type = CMDLINE_U64, .dst = &fw.opts.field, .min = lo, .max = hi,        \
@@ -131,27 +122,13 @@ static const struct cmdline_opt own_opts[] = {
 	BOOL("logsink", logsink, "log to the first writable disk too"),
 };
 
-/* Ours, then the net library's (wrapped), then the terminator: filled at start-up. */
-static struct cmdline_opt fw_cmdline[ARRAY_SIZE(own_opts) + 4 * NET_CFG_MAX + 8];
+/* Ours, then the net library's (bridge mode refuses them: it has no address). */
+static struct cmdline_opt fw_cmdline[NF_APP_OPTS_MAX(ARRAY_SIZE(own_opts))];
 
 /* C constructors run before the kernel parses the command line. */
 __attribute__((constructor)) static void build_options(void)
 {
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < ARRAY_SIZE(own_opts); i++)
-		fw_cmdline[n++] = own_opts[i];
-	for (const struct cmdline_opt *o = net_cmdline_opts; o->key; o++) {
-		if (n + 1 >= ARRAY_SIZE(fw_cmdline))
-			panic("firewall: option table too small");
-		fw_cmdline[n] = *o;
-		if (o->type == CMDLINE_FUNC) {
-			fw_cmdline[n].fn = net_opt;
-			fw_cmdline[n].ctx = (void *)o;
-		}
-		n++;
-	}
-	fw_cmdline[n].key = NULL;
+	nf_app_opts(own_opts, ARRAY_SIZE(own_opts), fw_cmdline, ARRAY_SIZE(fw_cmdline));
 }
 
 /* ---- running ---- */
@@ -179,7 +156,7 @@ static void fw_ready(struct fw_ctx *ctx)
 /* Options that only one mode takes. */
 static int check_mode_opts(void)
 {
-	if (fw.opts.mode == FW_MODE_BRIDGE && (net_keys_given || routes_given)) {
+	if (fw.opts.mode == FW_MODE_BRIDGE && (nf_app_net_opts_given() || routes_given)) {
 		printf("firewall: %s are for mode=routed: a bridge has no address\n",
 		       routes_given ? "route= keys" : "netN.ip/gw keys");
 		return -EINVAL;
@@ -197,7 +174,7 @@ static int start(struct nf_app *app, void *arg)
 	ctx->ready = fw_ready;
 	ctx->filter.log = fw_log;
 	ctx->filter.log_arg = ctx;
-	nf_drop_reason(&ctx->app.ports, FWD_LINK_LOCAL, "link_local");
+	ctx->parse.bypass = fw_always_pass;
 	nf_drop_reason(&ctx->app.ports, FWD_RULES, "rules");
 	nf_drop_reason(&ctx->app.ports, FWD_REJECT, "rejected");
 	nf_drop_reason(&ctx->app.ports, FWD_CT_FULL, "ct_full");

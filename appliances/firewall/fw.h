@@ -24,6 +24,7 @@
 #include "sluice/fwrules.h"
 #include "sluice/nf/app.h"
 #include "sluice/nf/ct.h"
+#include "sluice/nf/parse.h"
 #include "sluice/nf/pipeline.h"
 #include "sluice/nf/port.h"
 #include "sluice/nf/route.h"
@@ -32,10 +33,9 @@ enum fw_mode { FW_MODE_BRIDGE, FW_MODE_ROUTED };
 
 /* The firewall's own drop reasons, after the shared layer's (enum nf_drop). */
 enum fw_drop {
-	FWD_LINK_LOCAL = NF_DROP_APP, /* 802.1D reserved group address (STP, LLDP): never bridged */
-	FWD_RULES,		      /* a drop verdict (rule or policy) */
-	FWD_REJECT,		      /* a reject verdict (an answer may have been sent) */
-	FWD_CT_FULL,		      /* accepted, but the connection table was full */
+	FWD_RULES = NF_DROP_APP, /* a drop verdict (rule or policy) */
+	FWD_REJECT,		 /* a reject verdict (an answer may have been sent) */
+	FWD_CT_FULL,		 /* accepted, but the connection table was full */
 };
 
 /* pl_pkt.anno slots: the filter's verdict (const struct fw_verdict *) for the reject branch. */
@@ -52,11 +52,6 @@ struct fw_opts {
 	uint64_t reject_rate, reject_burst;
 	uint64_t log_rate, log_burst;
 	bool logsink;
-};
-
-/* The parse element's configuration. */
-struct fw_parse {
-	uint32_t peer[PL_IFS_MAX]; /* bridge: the other port, else PL_IF_NONE */
 };
 
 typedef void (*fw_log_fn)(void *arg, const struct pl_pkt *p, const struct fw_verdict *v,
@@ -85,7 +80,7 @@ struct fw_ctx {
 	struct pl_graph graph;
 	struct nf_ct ct;
 	struct fw_filter filter;
-	struct fw_parse parse;
+	struct nf_parse parse; /* bypass: fw_always_pass */
 	struct fw_rejecter rej;
 	struct pl_elem *filter_elem;	   /* where new rules are staged */
 	struct nf_routes routes;	   /* routed mode */

@@ -8,24 +8,19 @@
 #define SLUICE_FWELEM_H
 
 #include "fw.h"
+#include "sluice/nf/answer.h"
 
-/* Port 0: filter it; port 1: ARP, ND and MLD, which pass regardless of rules. */
-extern const struct pl_class fw_parse_class;  /* priv: struct fw_parse */
 extern const struct pl_class fw_filter_class; /* priv: struct fw_filter; 0 accept, 1 reject */
-/* Well-formed ARP, IPv6 neighbour discovery (RS/RA/NS/NA) and MLD. */
+/*
+ * The parse element's bypass (nf_parse.bypass): well-formed ARP, IPv6
+ * neighbour discovery (RS/RA/NS/NA) and MLD, which pass regardless of rules.
+ */
 bool fw_always_pass(const struct pkt_meta *m);
 
-enum fw_answer { FWA_NONE, FWA_TCP_RST, FWA_ICMP, FWA_ICMPV6 };
-
 /* Which answer a reject verdict gives @m; the ICMP type and code in *@type, *@icode. */
-enum fw_answer fw_reject_choose(const struct pkt_meta *m, uint8_t reject, uint8_t code,
+enum nf_answer fw_reject_choose(const struct pkt_meta *m, uint8_t reject, uint8_t code,
 				uint8_t *type, uint8_t *icode);
-/*
- * Build the answer to @frame (@len bytes, parsed into @m) into @out: the
- * L2 header of the frame with the MAC addresses swapped, then a TCP RST or
- * an ICMP/ICMPv6 error from the packet's destination to its source.
- * Returns its length (padded to 60), or 0 when nothing may be sent.
- */
+/* The answer to a rejected @frame (nf_answer_build): its length, or 0 when none may be sent. */
 size_t fw_reject_build(const uint8_t *frame, size_t len, const struct pkt_meta *m, uint8_t reject,
 		       uint8_t code, uint8_t *out, size_t cap);
 

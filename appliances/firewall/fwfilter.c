@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The firewall's core elements: parse and filter (conntrack, between
- * them, is the shared layer's nf_ct_class).
+ * The firewall's core: the filter element and the parse element's bypass
+ * (parse and conntrack are the shared layer's, sluice/nf/parse.h and ct.h).
  *
- * parse    pkt_parse() the frame (untrusted: the parser bounds every
- *          length; a malformed frame is flagged, never trusted). Frames to
- *          802.1D reserved group addresses (STP, LACP, LLDP, 802.1X) are
- *          dropped: a bridge never forwards them. ARP, IPv6 neighbour
- *          discovery and MLD leave on port 1, which bypasses the rules:
- *          without them no host could reach another through the
- *          firewall, whatever the rules say (docs/firewall.md).
+ * parse    ARP, IPv6 neighbour discovery and MLD leave on port 1, which
+ *          bypasses the rules (fw_always_pass): without them no host could
+ *          reach another through the firewall, whatever the rules say
+ *          (docs/firewall.md).
  * ct       ct_lookup_update(): the packet's `ct state`.
  * filter   fw_classify_ex() with the live ruleset; accept confirms the
  *          flow (ct_confirm), so only accepted flows take table slots.
@@ -29,14 +26,6 @@
 #define MLD_QUERY 130
 #define MLD_DONE 132
 #define MLD2_REPORT 143
-
-/* 01:80:c2:00:00:00-0f: IEEE 802.1D reserved; bridges consume, never forward. */
-static bool link_local_group(const uint8_t *f)
-{
-	static const uint8_t grp[5] = {0x01, 0x80, 0xc2, 0x00, 0x00};
-
-	return memcmp(f, grp, 5) == 0 && (f[5] & 0xf0) == 0;
-}
 
 static bool v6_link_local_or_any(const struct pkt_addr *a)
 {
@@ -67,32 +56,6 @@ bool fw_always_pass(const struct pkt_meta *m)
 		return m->ttl == 1 && v6_link_local_or_any(&m->saddr);
 	return false;
 }
-
-/* ---- parse ---- */
-
-static int parse_push(struct pl_elem *e, struct pl_pkt *p)
-{
-	const struct fw_parse *cfg = e->priv;
-
-	if (p->len < 14) {
-		p->reason = NF_DROP_MALFORMED;
-		return PL_DROP;
-	}
-	if (link_local_group(p->frame)) {
-		p->reason = FWD_LINK_LOCAL;
-		return PL_DROP;
-	}
-	pkt_parse(p->frame, p->len, p->iif, &p->meta);
-	if (p->iif < PL_IFS_MAX)
-		p->oif = cfg->peer[p->iif];
-	return fw_always_pass(&p->meta) ? 1 : 0;
-}
-
-const struct pl_class fw_parse_class = {
-	.name = "parse",
-	.nports = 2,
-	.push = parse_push,
-};
 
 /* ---- filter ---- */
 

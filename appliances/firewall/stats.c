@@ -12,12 +12,11 @@
  * xenstore traffic), and printed on the console with stats-console=1; the
  * final values are printed at shutdown.
  *
- * Logging: each fired `log` prints one line, through a token bucket
- * (log-rate per second, log-burst), so a flood of logged packets cannot
- * drown the console or the log disk; suppressed lines are counted and
- * reported once logging resumes. The line holds only numbers, our NIC
- * names and the rule's prefix, which the compiler allows to be printable
- * ASCII only: packet bytes never reach the console as text.
+ * Logging: each fired `log` prints one line through the shared layer's
+ * rate-limited log (sluice/nf/log.h: log-rate per second, log-burst).
+ * The line holds only numbers, our NIC names and the rule's prefix, which
+ * the compiler allows to be printable ASCII only: packet bytes never
+ * reach the console as text.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,12 +24,10 @@
 #include "fwelem.h"
 #include "fwmode.h"
 #include "fwsvc.h"
-#include "sluice/blkdev.h"
-#include "sluice/configdisk.h"
 #include "sluice/crc32.h"
 #include "sluice/evloop.h"
 #include "sluice/kernel.h"
-#include "sluice/logsink.h"
+#include "sluice/nf/log.h"
 #include "sluice/nf/stats.h"
 #include "sluice/plat.h"
 #include "sluice/xen_plat.h"
@@ -40,10 +37,8 @@
 
 typedef unsigned long long ull;
 
-static struct fw_ctx *ctx; /* the firewall's, given at start */
-static struct pl_tbf log_tbf;
-static uint64_t log_suppressed, log_lines;
-static bool logsink_on;
+static struct fw_ctx *ctx;  /* the firewall's, given at start */
+static struct nf_log lines; /* `log` statements' lines */
 static struct timer stats_timer;
 static uint32_t last_crc;
 static bool published_once, publish_failing;
@@ -57,40 +52,23 @@ static const char *verdict_name(const struct fw_verdict *v)
 	return v->action == FW_ACCEPT ? "accept" : v->action == FW_REJECT ? "reject" : "drop";
 }
 
-static void log_line(const char *line)
-{
-	printf("fw: %s\n", line);
-	if (logsink_on)
-		logsink_printf("fw: %s", line);
-	log_lines++;
-}
-
 void fw_log(void *arg, const struct pl_pkt *p, const struct fw_verdict *v,
 	    const struct fw_logs *logs)
 {
 	const struct fw_ruleset *rs = ((struct fw_ctx *)arg)->filter.rs;
 	char pkt[256], line[400];
 
-	log_suppressed += logs->missed;
+	nf_log_missed(&lines, logs->missed);
 	for (unsigned int i = 0; i < logs->n && i < FW_LOG_MAX; i++) {
 		struct fw_rule_info info;
 
-		if (!pl_tbf_take(&log_tbf, p->now)) {
-			log_suppressed++;
-			continue;
-		}
-		if (log_suppressed) {
-			snprintf(line, sizeof(line), "%llu log messages suppressed (log-rate)",
-				 (ull)log_suppressed);
-			log_suppressed = 0;
-			log_line(line);
-		}
-		if (!rs || fw_rule_info(rs, logs->rule[i], &info) < 0)
+		if (!nf_log_take(&lines, p->now) || !rs ||
+		    fw_rule_info(rs, logs->rule[i], &info) < 0)
 			continue;
 		nf_format_pkt(p, pkt, sizeof(pkt));
 		snprintf(line, sizeof(line), "%s%s rule=%u verdict=%s", info.log_prefix ?: "", pkt,
 			 logs->rule[i], verdict_name(v));
-		log_line(line);
+		nf_log_line(&lines, line);
 	}
 }
 
@@ -174,27 +152,12 @@ static void stats_tick(struct timer *t, void *arg)
 	timer_arm_in(t, ctx->opts.stats_interval_ms * MS);
 }
 
-/* The log disk: the first writable disk (the config disk is read-only). */
-static void open_logsink(void)
-{
-	for (unsigned int i = 0; i < blkdev_count(); i++) {
-		struct blkdev *dev = blkdev_get(i);
-
-		if (dev->readonly || dev == configdisk_device())
-			continue;
-		/* logsink_open prints the outcome; it never overwrites a foreign disk. */
-		logsink_on = logsink_open(dev) == 0;
-		return;
-	}
-}
-
 int fw_stats_start(struct fw_ctx *c)
 {
 	ctx = c;
 	add_sections(ctx);
-	pl_tbf_init(&log_tbf, ctx->opts.log_rate, ctx->opts.log_burst, now_ns());
-	if (ctx->opts.logsink)
-		open_logsink();
+	nf_log_init(&lines, "fw", ctx->opts.log_rate, ctx->opts.log_burst, now_ns(),
+		    ctx->opts.logsink);
 	timer_init(&stats_timer, stats_tick, NULL);
 	/* Nowhere to publish and nothing to print: no timer waking an idle appliance. */
 	if (!ctx->opts.stats_interval_ms || (plat_kind != PLAT_XEN && !ctx->opts.stats_console))

@@ -25,6 +25,7 @@
 #include "fwelem.h"
 #include "sluice/netdev.h"
 #include "sluice/nf/csum.h"
+#include "sluice/nf/parse.h"
 #include "sluice/nf/route.h"
 
 /* ---- what the appliance's kernel side would provide ---- */
@@ -676,7 +677,7 @@ END_TEST
 /* ---- the firewall's graph core on real frames ---- */
 
 static struct pl_elem fparse, fct, ffilter, ftx, frej;
-static struct fw_parse parse_cfg = {.peer = {1, 0, PL_IF_NONE}};
+static struct nf_parse parse_cfg = {.peer = {1, 0, PL_IF_NONE}, .bypass = fw_always_pass};
 static struct fw_filter filt;
 static struct ct_table ct;
 
@@ -702,7 +703,7 @@ static void fw_graph_setup(const char *text)
 	filt.rs = rules(text);
 	filt.ct = &ct;
 	filt.log = test_log;
-	pl_add(&g, &fparse, &fw_parse_class, "parse", &parse_cfg);
+	pl_add(&g, &fparse, &nf_parse_class, "parse", &parse_cfg);
 	pl_add(&g, &fct, &nf_ct_class, "conntrack", &ct);
 	pl_add(&g, &ffilter, &fw_filter_class, "filter", &filt);
 	pl_add(&g, &ftx, &sink_class, "tx", NULL);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sluice/cmdline.h"
 #include "sluice/evloop.h"
 #include "sluice/nf/pipeline.h"
 #include "sluice/nf/port.h"
@@ -39,6 +40,17 @@ struct nf_app {
 	bool ready;
 	char text[NF_STATS_TEXT]; /* the console summary's buffer */
 };
+
+/* Entries of an option table of @nown own options followed by the net library's. */
+#define NF_APP_OPTS_MAX(nown) ((nown) + 40) /* the net library has ~4 keys per NIC (net.h) */
+/*
+ * Fill @out (@cap entries) with @own's options, then the net library's
+ * (netN.ip= ...), each wrapped so that nf_app_net_opts_given() tells
+ * whether any was given, then the terminator. From a constructor: the
+ * kernel parses the command line before main.
+ */
+void nf_app_opts(const struct cmdline_opt *own, size_t nown, struct cmdline_opt *out, size_t cap);
+bool nf_app_net_opts_given(void);
 
 /* Set up @a with @first as its entry graph: received frames are queued there. */
 void nf_app_init(struct nf_app *a, const char *name, const char *prefix, struct pl_graph *first);

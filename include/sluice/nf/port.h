@@ -39,6 +39,7 @@ enum nf_drop {
 	NF_DROP_NO_NEIGH,    /* routed: the next hop did not answer ARP / ND */
 	NF_DROP_UNSUPPORTED, /* VLAN-tagged or not IP; a checksum we cannot fill */
 	NF_DROP_NOBUF,	     /* no buffer for a frame of our own */
+	NF_DROP_LINK_LOCAL,  /* 802.1D reserved group address (STP, LLDP): never forwarded */
 	NF_DROP_APP,	     /* the first code an appliance may name */
 };
 
