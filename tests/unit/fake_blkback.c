@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Fake Xen, fake blkback and kernel shim for the blkfront unit tests (see
- * fake_blkback.h). Everything runs on one thread: an "interrupt" is the
- * fake Xen calling evtchn_demux() at the point where the real upcall could
- * arrive (after a notify, or when unmasking a pending port), never nested.
+ * Fake blkback and kernel shim for the blkfront unit tests (see
+ * fake_blkback.h), on the fake Xen of fake_xen.c. Everything runs on one
+ * thread: an "interrupt" is the fake Xen calling evtchn_demux() where the
+ * real upcall could arrive (after a notify, or when unmasking a pending
+ * port), never nested.
  */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "fake_blkback.h"
+#include "fake_xen.h"
 #include "sluice/evtchn.h"
 #include "sluice/gnttab.h"
 #include "sluice/kernel.h"
@@ -36,50 +37,12 @@ int evloop_wait_flag(volatile bool *flag, uint64_t deadline_ns)
 	}
 }
 
-/* ---- fake Xen: event channels and the grant table ---- */
+/* ---- fake Xen (fake_xen.c): a frontend's kick, grants the backend holds ---- */
 
-static struct shared_info *si;
-static uint32_t next_port;
-static bool in_upcall;
 static struct fbb_vbd vbds[FBB_MAX_VBDS];
-static grant_entry_v1_t *gtab;
-static uint32_t gstore[8 * 512];
 
-/* Deliver a pending upcall now, as the CPU would with interrupts on; never nested. */
-static void upcall(void)
+static void fbb_send(uint32_t port)
 {
-	if (in_upcall)
-		return;
-	in_upcall = true;
-	while (__atomic_load_n(&si->vcpu_info[0].evtchn_upcall_pending, __ATOMIC_SEQ_CST))
-		evtchn_demux(&xen_evtchn, 0);
-	in_upcall = false;
-}
-
-static void raise_sel(uint32_t port)
-{
-	__atomic_fetch_or(&si->vcpu_info[0].evtchn_pending_sel, 1UL << (port / 64),
-			  __ATOMIC_SEQ_CST);
-	__atomic_store_n(&si->vcpu_info[0].evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
-}
-
-/* EVTCHNOP_unmask: clear MASK; if PENDING, raise the upcall again. */
-static int ev_unmask(void *ctx, uint32_t port)
-{
-	unsigned long bit = 1UL << (port % 64);
-
-	(void)ctx;
-	__atomic_fetch_and(&si->evtchn_mask[port / 64], ~bit, __ATOMIC_SEQ_CST);
-	if (si->evtchn_pending[port / 64] & bit) {
-		raise_sel(port);
-		upcall();
-	}
-	return 0;
-}
-
-static int ev_send(void *ctx, uint32_t port)
-{
-	(void)ctx;
 	for (unsigned int i = 0; i < FBB_MAX_VBDS; i++) {
 		struct fbb_vbd *v = &vbds[i];
 
@@ -89,64 +52,16 @@ static int ev_send(void *ctx, uint32_t port)
 		if (v->autorun)
 			fbb_process(v, 0);
 	}
-	return 0;
-}
-
-static int ev_close(void *ctx, uint32_t port)
-{
-	(void)ctx;
-	(void)port;
-	return 0;
-}
-
-static int ev_alloc(void *ctx, uint16_t remote, uint32_t *port)
-{
-	(void)ctx;
-	ck_assert_uint_eq(remote, FBB_BE_DOMID);
-	*port = next_port++;
-	return 0;
-}
-
-static const struct evtchn_ops ev_ops = {
-	.unmask = ev_unmask, .send = ev_send, .close = ev_close, .alloc_unbound = ev_alloc};
-
-static int gt_map(void *ctx, unsigned int idx, uint64_t gpfn)
-{
-	(void)ctx;
-	(void)idx;
-	(void)gpfn;
-	return 0;
-}
-
-static const struct gnttab_ops gt_ops = {.map_frame = gt_map};
-
-static void *gmap(int ref, bool write)
-{
-	grant_entry_v1_t *e;
-
-	ck_assert_msg(ref >= 8 && (unsigned int)ref < xen_gnttab.nr_frames * 512, "bad ref %d",
-		      ref);
-	e = &gtab[ref];
-	ck_assert_msg((e->flags & 3) == GTF_permit_access, "ref %d not granted", ref);
-	ck_assert_uint_eq(e->domid, FBB_BE_DOMID);
-	ck_assert_msg(!write || !(e->flags & GTF_readonly), "ref %d is read-only", ref);
-	__atomic_fetch_or(&e->flags, GTF_reading | (write ? GTF_writing : 0), __ATOMIC_SEQ_CST);
-	return (void *)((uintptr_t)e->frame << 12);
 }
 
 static void gunmap(int ref)
 {
-	__atomic_fetch_and(&gtab[ref].flags, (uint16_t) ~(GTF_reading | GTF_writing),
-			   __ATOMIC_SEQ_CST);
+	fx_unmap(ref, true);
 }
 
 unsigned int fbb_mapped_refs(void)
 {
-	unsigned int n = 0;
-
-	for (unsigned int i = 8; i < xen_gnttab.nr_frames * 512; i++)
-		n += (gtab[i].flags & (GTF_reading | GTF_writing)) != 0;
-	return n;
+	return fx_mapped_refs();
 }
 
 void fbb_unmap_all(void)
@@ -170,20 +85,12 @@ static void kv(struct fbb_vbd *v, bool fe, const char *key, const char *val)
 
 static void be_set(struct fbb_vbd *v, int st)
 {
-	char b[4];
-
-	snprintf(b, sizeof(b), "%d", st);
-	kv(v, false, "state", b);
+	fx_set_state(v->be, st);
 }
 
 static int be_state(struct fbb_vbd *v)
 {
-	char p[160];
-	const char *s;
-
-	snprintf(p, sizeof(p), "%s/state", v->be);
-	s = fake_kv_get(&fbb_xs, p, NULL);
-	return s ? atoi(s) : -1;
+	return fx_state(v->be);
 }
 
 static const char *fe_get(struct fbb_vbd *v, const char *key)
@@ -196,10 +103,7 @@ static const char *fe_get(struct fbb_vbd *v, const char *key)
 
 static long fe_num(struct fbb_vbd *v, const char *key)
 {
-	const char *s = fe_get(v, key);
-
-	ck_assert_msg(s != NULL, "frontend did not write %s", key);
-	return strtol(s, NULL, 10);
+	return fx_num(v->fe, key);
 }
 
 /* Persistent maps are made writable once and kept (Linux blkback). */
@@ -207,10 +111,10 @@ static void *pmap(struct fbb_vbd *v, int ref)
 {
 	for (unsigned int i = 0; i < v->npmaps; i++)
 		if (v->pmaps[i] == ref)
-			return (void *)((uintptr_t)gtab[ref].frame << 12);
+			return fx_frame(ref);
 	ck_assert_uint_lt(v->npmaps, FBB_MAX_PMAPS);
 	v->pmaps[v->npmaps++] = ref;
-	return gmap(ref, true);
+	return fx_map(ref, true);
 }
 
 /* The frontend went Initialised: map its ring, publish the disk, go Connected. */
@@ -224,7 +128,7 @@ static void attach(struct fbb_vbd *v)
 	v->port = (uint32_t)fe_num(v, "event-channel");
 	v->persistent = (f & FBB_PERSISTENT) && fe_num(v, "feature-persistent") == 1;
 	v->npmaps = 0;
-	BACK_RING_INIT(&v->ring, (blkif_sring_t *)gmap(v->ring_ref, true), 4096);
+	BACK_RING_INIT(&v->ring, (blkif_sring_t *)fx_map(v->ring_ref, true), 4096);
 	v->mapped = true;
 	snprintf(b, sizeof(b), "%llu", (unsigned long long)v->sectors);
 	kv(v, false, "sectors", b);
@@ -298,16 +202,7 @@ void fbb_init(void)
 	for (unsigned int i = 0; i < FBB_MAX_VBDS; i++)
 		free(vbds[i].disk);
 	memset(vbds, 0, sizeof(vbds));
-	next_port = 16;
-	in_upcall = false;
-	si = calloc(1, sizeof(*si));
-	ck_assert_ptr_nonnull(si);
-	evtchn_init(&xen_evtchn, si, &ev_ops, NULL);
-	gtab = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(gtab, MAP_FAILED);
-	ck_assert_int_eq(gnttab_init(&xen_gnttab, gtab, 0x100000, 1, 8, gstore, &gt_ops, NULL), 0);
-	fake_init(&fbb_xs, 0xFFFFFF00u);
-	ck_assert_int_eq(xs_init(&xen_xs, &fbb_xs.ring, &fake_ops, &fbb_xs), 0);
+	fx_init(&fbb_xs, fbb_send);
 	fbb_xs.on_write = fbb_hook;
 }
 
@@ -351,22 +246,7 @@ struct fbb_vbd *fbb_add_vbd(unsigned int devid, uint64_t sectors, unsigned int f
 
 void fbb_pump(void)
 {
-	unsigned int quiet = 0;
-
-	for (unsigned int i = 0; i < 10000; i++) {
-		fake_step(&fbb_xs);
-		xs_poll(&xen_xs);
-		if (xen_xs.evq_count == 0 && fbb_xs.out_len == 0 && !xs_rx_pending(&xen_xs) &&
-		    !shim_work_pending()) {
-			if (++quiet == 2)
-				return;
-			continue;
-		}
-		quiet = 0;
-		xs_dispatch_watches(&xen_xs);
-		shim_run_work();
-	}
-	ck_abort_msg("pump: xenstore traffic never settles");
+	fx_pump();
 }
 
 void fbb_remove_nodes(struct fbb_vbd *v)
@@ -406,16 +286,7 @@ void fbb_detach(struct fbb_vbd *v)
 
 void fbb_notify(struct fbb_vbd *v)
 {
-	unsigned long bit = 1UL << (v->port % 64);
-	unsigned int w = v->port / 64;
-
-	/* Xen: an edge only if PENDING was clear, and an upcall only if unmasked. */
-	if (__atomic_fetch_or(&si->evtchn_pending[w], bit, __ATOMIC_SEQ_CST) & bit)
-		return;
-	if (si->evtchn_mask[w] & bit)
-		return;
-	raise_sel(v->port);
-	upcall();
+	fx_notify(v->port);
 }
 
 unsigned int fbb_pending(struct fbb_vbd *v)
@@ -481,7 +352,7 @@ static void do_seg(struct fbb_vbd *v, uint8_t op, const struct blkif_request_seg
 	if (v->flags & FBB_SECTOR_4K)
 		ck_assert(s->first_sect == 0 && s->last_sect == 7 && *pos % 4096 == 0);
 	ck_assert_msg(*pos + len <= v->sectors * 512, "I/O past the end of the disk");
-	page = v->persistent ? pmap(v, (int)s->gref) : gmap((int)s->gref, rd);
+	page = v->persistent ? pmap(v, (int)s->gref) : fx_map((int)s->gref, rd);
 	page += s->first_sect * 512;
 	if (rd)
 		memcpy(page, v->disk + *pos, len);
@@ -507,7 +378,7 @@ static int16_t do_rw(struct fbb_vbd *v, const blkif_request_t *r, uint8_t *op)
 		n = ri->nr_segments;
 		ck_assert_msg(n > BLKIF_MAX_SEGMENTS_PER_REQUEST && n <= 256, "%u segments", n);
 		page = v->persistent ? pmap(v, (int)ri->indirect_grefs[0])
-				     : gmap((int)ri->indirect_grefs[0], false);
+				     : fx_map((int)ri->indirect_grefs[0], false);
 		memcpy(segs, page, n * sizeof(segs[0]));
 		for (unsigned int k = 0; k < n; k++)
 			ck_assert_msg(*(const uint16_t *)((const uint8_t *)&segs[k] + 6) == 0,

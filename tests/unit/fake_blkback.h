@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Host-test environment for drivers/blkfront: a fake Xen (shared_info and
- * event channels, a grant table in ordinary memory), the fake xenstored of
- * fake_xenstore.h, and a fake blkback that shares the ring with the driver
+ * Host-test environment for drivers/blkfront: the fake Xen of fake_xen.h
+ * (shared_info and event channels, a grant table in ordinary memory), the
+ * fake xenstored of fake_xenstore.h, and a fake blkback that shares the ring with the driver
  * in-process and serves a RAM disk. The backend finds our pages the way
  * Xen does, through the grant entries (frame number == page address >> 12,
  * so all pages come from a low arena), and sets GTF_reading/GTF_writing
@@ -25,10 +25,11 @@
 
 #include "../../drivers/blkfront/blkfront_priv.h"
 #include "fake_kernel.h"
+#include "fake_xen.h"
 #include "fake_xenstore.h"
 #include "sluice/blkdev.h"
 
-#define FBB_BE_DOMID 0
+#define FBB_BE_DOMID FX_BE_DOMID
 #define FBB_MAX_VBDS 4
 #define FBB_BE_BASE "/local/domain/0/backend/vbd/7"
 #define FBB_MAX_PMAPS 512 /* persistently mapped grants per vbd */

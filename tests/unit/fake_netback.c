@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Fake Xen, fake netback and kernel shim for the netfront unit tests (see
- * fake_netback.h). Everything runs on one thread: an "interrupt" is the
- * fake Xen calling evtchn_demux() at the point where the real upcall could
- * arrive (after a notify, or when unmasking a pending port), never nested.
+ * Fake netback and kernel shim for the netfront unit tests (see
+ * fake_netback.h), on the fake Xen of fake_xen.c. Everything runs on one
+ * thread: an "interrupt" is the fake Xen calling evtchn_demux() where the
+ * real upcall could arrive (after a notify, or when unmasking a pending
+ * port), never nested.
  */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "fake_netback.h"
+#include "fake_xen.h"
 #include "sluice/evtchn.h"
 #include "sluice/gnttab.h"
 #include "sluice/kernel.h"
@@ -238,134 +239,42 @@ void netdev_format_mac(const uint8_t mac[6], char buf[18])
 		 mac[5]);
 }
 
-/* ---- fake Xen: event channels and the grant table ---- */
+/* ---- fake Xen (fake_xen.c): a frontend's kick, grants the backend maps ---- */
 
-static struct shared_info *si;
-static uint32_t next_port;
-static bool in_upcall;
 static struct fnb_vif vifs[FNB_MAX_VIFS];
-static grant_entry_v1_t *gtab;
-static uint32_t gstore[8 * 512];
 
-/* Deliver a pending upcall now, as the CPU would with interrupts on; never nested. */
-static void upcall(void)
+static void fnb_send(uint32_t port)
 {
-	if (in_upcall)
-		return;
-	in_upcall = true;
-	while (__atomic_load_n(&si->vcpu_info[0].evtchn_upcall_pending, __ATOMIC_SEQ_CST))
-		evtchn_demux(&xen_evtchn, 0);
-	in_upcall = false;
-}
-
-static void raise_sel(uint32_t port)
-{
-	__atomic_fetch_or(&si->vcpu_info[0].evtchn_pending_sel, 1UL << (port / 64),
-			  __ATOMIC_SEQ_CST);
-	__atomic_store_n(&si->vcpu_info[0].evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
-}
-
-/* EVTCHNOP_unmask: clear MASK; if PENDING, raise the upcall again. */
-static int ev_unmask(void *ctx, uint32_t port)
-{
-	unsigned long bit = 1UL << (port % 64);
-
-	(void)ctx;
-	__atomic_fetch_and(&si->evtchn_mask[port / 64], ~bit, __ATOMIC_SEQ_CST);
-	if (si->evtchn_pending[port / 64] & bit) {
-		raise_sel(port);
-		upcall();
-	}
-	return 0;
-}
-
-static int ev_send(void *ctx, uint32_t port)
-{
-	(void)ctx;
 	for (unsigned int i = 0; i < FNB_MAX_VIFS; i++)
 		if (vifs[i].used && vifs[i].mapped && vifs[i].port == port)
 			vifs[i].kicks++;
-	return 0;
 }
-
-static int ev_close(void *ctx, uint32_t port)
-{
-	(void)ctx;
-	(void)port;
-	return 0;
-}
-
-static int ev_alloc(void *ctx, uint16_t remote, uint32_t *port)
-{
-	(void)ctx;
-	ck_assert_uint_eq(remote, FNB_BE_DOMID);
-	*port = next_port++;
-	return 0;
-}
-
-static const struct evtchn_ops ev_ops = {
-	.unmask = ev_unmask, .send = ev_send, .close = ev_close, .alloc_unbound = ev_alloc};
-
-static int gt_map(void *ctx, unsigned int idx, uint64_t gpfn)
-{
-	(void)ctx;
-	(void)idx;
-	(void)gpfn;
-	return 0;
-}
-
-static const struct gnttab_ops gt_ops = {.map_frame = gt_map};
 
 void *fnb_map(int ref, bool write)
 {
-	grant_entry_v1_t *e;
-
-	ck_assert_msg(ref >= 8 && (unsigned int)ref < xen_gnttab.nr_frames * 512, "bad ref %d",
-		      ref);
-	e = &gtab[ref];
-	ck_assert_msg((e->flags & 3) == GTF_permit_access, "ref %d not granted", ref);
-	ck_assert_uint_eq(e->domid, FNB_BE_DOMID);
-	ck_assert_msg(!write || !(e->flags & GTF_readonly), "ref %d is read-only", ref);
-	__atomic_fetch_or(&e->flags, GTF_reading | (write ? GTF_writing : 0), __ATOMIC_SEQ_CST);
-	return (void *)((uintptr_t)e->frame << 12);
+	return fx_map(ref, write);
 }
 
 void fnb_unmap(int ref, bool write)
 {
-	__atomic_fetch_and(&gtab[ref].flags, (uint16_t) ~(GTF_reading | (write ? GTF_writing : 0)),
-			   __ATOMIC_SEQ_CST);
+	fx_unmap(ref, write);
 }
 
 /* ---- the fake netback: xenstore side ---- */
 
 static void be_set(struct fnb_vif *v, int st)
 {
-	char p[160], b[4];
-
-	snprintf(p, sizeof(p), "%s/state", v->be);
-	snprintf(b, sizeof(b), "%d", st);
-	fake_kv_write(&fnb_xs, p, b);
+	fx_set_state(v->be, st);
 }
 
 static int be_state(struct fnb_vif *v)
 {
-	char p[160];
-	const char *s;
-
-	snprintf(p, sizeof(p), "%s/state", v->be);
-	s = fake_kv_get(&fnb_xs, p, NULL);
-	return s ? atoi(s) : -1;
+	return fx_state(v->be);
 }
 
 static long fe_num(struct fnb_vif *v, const char *key)
 {
-	char p[96];
-	const char *s;
-
-	snprintf(p, sizeof(p), "%s/%s", v->fe, key);
-	s = fake_kv_get(&fnb_xs, p, NULL);
-	ck_assert_msg(s != NULL, "frontend did not write %s", key);
-	return strtol(s, NULL, 10);
+	return fx_num(v->fe, key);
 }
 
 /* The frontend went Connected: map its rings as netback's connect() does. */
@@ -436,16 +345,7 @@ void fnb_init(void)
 	memset(rxq, 0, sizeof(rxq));
 	memset(rxq_len, 0, sizeof(rxq_len));
 	memset(vifs, 0, sizeof(vifs));
-	next_port = 16;
-	in_upcall = false;
-	si = calloc(1, sizeof(*si));
-	ck_assert_ptr_nonnull(si);
-	evtchn_init(&xen_evtchn, si, &ev_ops, NULL);
-	gtab = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(gtab, MAP_FAILED);
-	ck_assert_int_eq(gnttab_init(&xen_gnttab, gtab, 0x100000, 1, 8, gstore, &gt_ops, NULL), 0);
-	fake_init(&fnb_xs, 0xFFFFFF00u);
-	ck_assert_int_eq(xs_init(&xen_xs, &fnb_xs.ring, &fake_ops, &fnb_xs), 0);
+	fx_init(&fnb_xs, fnb_send);
 	fnb_xs.on_write = fnb_hook;
 	ck_assert_int_eq(pktbuf_pool_init(&txpool, "test-tx", 600), 0);
 }
@@ -485,22 +385,7 @@ struct fnb_vif *fnb_add_vif(unsigned int devid, const char *mac, unsigned int fl
 
 void fnb_pump(void)
 {
-	unsigned int quiet = 0;
-
-	for (unsigned int i = 0; i < 10000; i++) {
-		fake_step(&fnb_xs);
-		xs_poll(&xen_xs);
-		if (xen_xs.evq_count == 0 && fnb_xs.out_len == 0 && !xs_rx_pending(&xen_xs) &&
-		    !shim_work_pending()) {
-			if (++quiet == 2)
-				return;
-			continue;
-		}
-		quiet = 0;
-		xs_dispatch_watches(&xen_xs);
-		shim_run_work();
-	}
-	ck_abort_msg("pump: xenstore traffic never settles");
+	fx_pump();
 }
 
 void fnb_remove_nodes(struct fnb_vif *v)
@@ -535,16 +420,7 @@ void fnb_detach(struct fnb_vif *v)
 
 void fnb_notify(struct fnb_vif *v)
 {
-	unsigned long bit = 1UL << (v->port % 64);
-	unsigned int w = v->port / 64;
-
-	/* Xen: an edge only if PENDING was clear, and an upcall only if unmasked. */
-	if (__atomic_fetch_or(&si->evtchn_pending[w], bit, __ATOMIC_SEQ_CST) & bit)
-		return;
-	if (si->evtchn_mask[w] & bit)
-		return;
-	raise_sel(v->port);
-	upcall();
+	fx_notify(v->port);
 }
 
 int fnb_rx_req_ref(struct fnb_vif *v, RING_IDX i)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Host-test environment for drivers/netfront: a fake Xen (shared_info and
- * event channels, a grant table in ordinary memory), the fake xenstored of
- * fake_xenstore.h, and a fake netback that shares the rings with the driver
- * in-process. The backend finds our pages the way Xen does, through the
+ * Host-test environment for drivers/netfront: the fake Xen of fake_xen.h
+ * (shared_info and event channels, a grant table in ordinary memory), the
+ * fake xenstored of fake_xenstore.h, and a fake netback that shares the
+ * rings with the driver in-process. The backend finds our pages the way Xen does, through the
  * grant entries (frame number == page address >> 12, so all pages come
  * from a low arena), and sets GTF_reading/GTF_writing while it "maps" one.
  *
@@ -21,10 +21,11 @@
 
 #include "../../drivers/netfront/netfront_priv.h"
 #include "fake_kernel.h"
+#include "fake_xen.h"
 #include "fake_xenstore.h"
 #include "sluice/netdev.h"
 
-#define FNB_BE_DOMID 0
+#define FNB_BE_DOMID FX_BE_DOMID
 #define FNB_MAX_VIFS 4
 #define FNB_FRAME_MAX 65536
 #define FNB_BE_BASE "/local/domain/0/backend/vif/7"

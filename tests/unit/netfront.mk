@@ -9,7 +9,7 @@
 check_PROGRAMS += tests/unit/test_netfront
 tests_unit_test_netfront_SOURCES = tests/unit/test_netfront.c tests/unit/fake_netback.c \
 	tests/unit/fake_netback.h tests/unit/fake_kernel.c tests/unit/fake_kernel.h \
-	tests/unit/fake_xenstore.c tests/unit/fake_xenstore.h \
+	tests/unit/fake_xenstore.c tests/unit/fake_xenstore.h tests/unit/fake_xen.c tests/unit/fake_xen.h \
 	drivers/netfront/netfront.c drivers/netfront/netfront_tx.c drivers/netfront/netfront_rx.c \
 	drivers/netfront/netfront_xs.c \
 	drivers/netfront/netfront_priv.h xen/evtchn.c xen/gnttab.c xen/xs.c xen/xs_ring.c \
