@@ -9,7 +9,7 @@
 # links $(NF_LIBS) before $(NET_LIBS).
 #
 # NF_PURE_SRCS have no kernel calls: host unit tests link them as they are.
-NF_PURE_SRCS = nf/pipeline.c nf/pktparse.c nf/conntrack.c nf/conntrack_tcp.c \
+NF_PURE_SRCS = nf/pipeline.c nf/pktparse.c nf/conntrack.c nf/conntrack_table.c nf/conntrack_tcp.c \
 	nf/ct_elem.c nf/parse_elem.c nf/csum.c nf/answer.c nf/route_parse.c nf/stats.c
 NF_SRCS = $(NF_PURE_SRCS) nf/ct_svc.c nf/port.c nf/neigh.c nf/route.c nf/router.c nf/log.c nf/app.c
 NF_HDRS = include/sluice/nf/pipeline.h include/sluice/nf/pktmeta.h \

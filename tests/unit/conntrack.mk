@@ -9,5 +9,5 @@ TESTS += tests/unit/test_pktparse
 
 check_PROGRAMS += tests/unit/test_conntrack
 tests_unit_test_conntrack_SOURCES = tests/unit/test_conntrack.c nf/conntrack.c \
-	nf/conntrack_tcp.c nf/pktparse.c
+	nf/conntrack_table.c nf/conntrack_tcp.c nf/pktparse.c
 TESTS += tests/unit/test_conntrack
