@@ -6,13 +6,15 @@
  * Parts and their headers, each including only what it uses (no part's
  * header includes another part's):
  *   firewall.c  options, main, readiness
- *   fwelem.h    fwfilter.c (parse, filter elements), fwreject.c (answers,
- *               pure), fwreply.c (the reject branch)
+ *   fwelem.h    fwfilter.c (the filter element, the parse bypass),
+ *               fwreject.c (which answer a reject gives), fwreply.c (the
+ *               reject branch)
  *   fwmode.h    bridge.c, routed.c: the graph wiring of each mode
  *   fwsvc.h     config.c (rule sources), stats.c (counters, logging)
  *   fwconf.h    fwconf.c: pure parsing of configuration text
- * The generic parts (pipeline, ports, conntrack, neighbours, routes,
- * stats registry) are the shared layer's, in nf/ (sluice/nf/).
+ * The generic parts (pipeline, parse and conntrack elements, ports,
+ * answers, router elements, neighbours, routes, stats registry, log lines,
+ * the appliance skeleton) are the shared layer's, in nf/ (sluice/nf/).
  */
 #ifndef SLUICE_FW_H
 #define SLUICE_FW_H
