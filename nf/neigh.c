@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lwip/etharp.h"
@@ -62,24 +63,26 @@ struct neigh {
 	uint32_t q_iif[NEIGH_QUEUE];
 };
 
-static struct neigh tab[NEIGH_MAX];
-static uint16_t buckets[NEIGH_BUCKETS], free_head;
-static uint64_t seed;
-static struct timer tick;
-static struct nf_ports *ports;
-static const struct nf_routes *routes;
-static struct {
-	uint64_t resolved, failed, queued, queue_drops, probes, evictions;
-} st;
+struct nf_neigh {
+	struct neigh tab[NEIGH_MAX];
+	uint16_t buckets[NEIGH_BUCKETS], free_head;
+	uint64_t seed;
+	struct timer tick;
+	struct nf_ports *ports;
+	const struct nf_routes *routes;
+	struct {
+		uint64_t resolved, failed, queued, queue_drops, probes, evictions;
+	} st;
+};
 
-static struct netif *netif_of(uint32_t port)
+static struct netif *netif_of(struct nf_neigh *nb, uint32_t port)
 {
-	return port < routes->nports ? routes->nif[port] : NULL;
+	return port < nb->routes->nports ? nb->routes->nif[port] : NULL;
 }
 
-static unsigned int hash(uint32_t oif, bool v6, const struct pkt_addr *a)
+static unsigned int hash(struct nf_neigh *nb, uint32_t oif, bool v6, const struct pkt_addr *a)
 {
-	uint64_t h = seed ^ (oif * 0x9e3779b97f4a7c15ull) ^ v6;
+	uint64_t h = nb->seed ^ (oif * 0x9e3779b97f4a7c15ull) ^ v6;
 
 	/* Keyed FNV-1a: an on-link sender cannot aim all next hops at one chain. */
 	for (unsigned int i = 0; i < (v6 ? 16u : 4u); i++)
@@ -87,66 +90,67 @@ static unsigned int hash(uint32_t oif, bool v6, const struct pkt_addr *a)
 	return (unsigned int)(h ^ h >> 32) % NEIGH_BUCKETS;
 }
 
-static struct neigh *find(uint32_t oif, bool v6, const struct pkt_addr *a)
+static struct neigh *find(struct nf_neigh *nb, uint32_t oif, bool v6, const struct pkt_addr *a)
 {
-	for (uint16_t i = buckets[hash(oif, v6, a)]; i != NIL; i = tab[i].next)
-		if (tab[i].oif == oif && tab[i].v6 == v6 &&
-		    memcmp(tab[i].ip.b, a->b, v6 ? 16 : 4) == 0)
-			return &tab[i];
+	for (uint16_t i = nb->buckets[hash(nb, oif, v6, a)]; i != NIL; i = nb->tab[i].next)
+		if (nb->tab[i].oif == oif && nb->tab[i].v6 == v6 &&
+		    memcmp(nb->tab[i].ip.b, a->b, v6 ? 16 : 4) == 0)
+			return &nb->tab[i];
 	return NULL;
 }
 
-static void drop_queue(struct neigh *n)
+static void drop_queue(struct nf_neigh *nb, struct neigh *n)
 {
 	for (unsigned int i = 0; i < n->nq; i++) {
-		nf_count_drop(ports, n->q_iif[i], NF_DROP_NO_NEIGH);
+		nf_count_drop(nb->ports, n->q_iif[i], NF_DROP_NO_NEIGH);
 		pktbuf_free(n->q[i]);
 	}
 	n->nq = 0;
 }
 
-static void unlink_entry(struct neigh *n)
+static void unlink_entry(struct nf_neigh *nb, struct neigh *n)
 {
-	uint16_t idx = (uint16_t)(n - tab);
+	uint16_t idx = (uint16_t)(n - nb->tab);
 
-	for (uint16_t *pp = &buckets[hash(n->oif, n->v6, &n->ip)]; *pp != NIL;
-	     pp = &tab[*pp].next) {
+	for (uint16_t *pp = &nb->buckets[hash(nb, n->oif, n->v6, &n->ip)]; *pp != NIL;
+	     pp = &nb->tab[*pp].next) {
 		if (*pp == idx) {
 			*pp = n->next;
 			break;
 		}
 	}
-	drop_queue(n);
+	drop_queue(nb, n);
 	n->state = N_FREE;
-	n->next = free_head;
-	free_head = idx;
+	n->next = nb->free_head;
+	nb->free_head = idx;
 }
 
 /* A slot: a free one, else the least recently used entry without waiting packets. */
-static struct neigh *alloc_entry(void)
+static struct neigh *alloc_entry(struct nf_neigh *nb)
 {
 	struct neigh *victim = NULL;
 
-	if (free_head != NIL) {
-		struct neigh *n = &tab[free_head];
+	if (nb->free_head != NIL) {
+		struct neigh *n = &nb->tab[nb->free_head];
 
-		free_head = n->next;
+		nb->free_head = n->next;
 		return n;
 	}
 	for (unsigned int i = 0; i < NEIGH_MAX; i++)
-		if (tab[i].nq == 0 && (!victim || tab[i].used < victim->used))
-			victim = &tab[i];
+		if (nb->tab[i].nq == 0 && (!victim || nb->tab[i].used < victim->used))
+			victim = &nb->tab[i];
 	if (!victim)
 		return NULL;
-	st.evictions++;
-	unlink_entry(victim);
-	free_head = victim->next;
+	nb->st.evictions++;
+	unlink_entry(nb, victim);
+	nb->free_head = victim->next;
 	return victim;
 }
 
-static struct neigh *create(uint32_t oif, bool v6, const struct pkt_addr *a, uint64_t now)
+static struct neigh *create(struct nf_neigh *nb, uint32_t oif, bool v6, const struct pkt_addr *a,
+			    uint64_t now)
 {
-	struct neigh *n = alloc_entry();
+	struct neigh *n = alloc_entry(nb);
 	unsigned int b;
 
 	if (!n)
@@ -157,16 +161,16 @@ static struct neigh *create(uint32_t oif, bool v6, const struct pkt_addr *a, uin
 	n->ip = *a;
 	n->used = now;
 	n->state = N_INCOMPLETE;
-	b = hash(oif, v6, a);
-	n->next = buckets[b];
-	buckets[b] = (uint16_t)(n - tab);
+	b = hash(nb, oif, v6, a);
+	n->next = nb->buckets[b];
+	nb->buckets[b] = (uint16_t)(n - nb->tab);
 	return n;
 }
 
 /* An IPv6 neighbour solicitation for @n from the NIC's link-local address. */
-static void send_ns(struct neigh *n, struct netif *nif)
+static void send_ns(struct nf_neigh *nb, struct neigh *n, struct netif *nif)
 {
-	struct netdev *dev = nf_port(ports, n->oif);
+	struct netdev *dev = nf_port(nb->ports, n->oif);
 	struct pktbuf *b;
 	uint8_t *f, *ip, *icmp;
 	s8_t ll = -1;
@@ -175,7 +179,7 @@ static void send_ns(struct neigh *n, struct netif *nif)
 		if (ip6_addr_isvalid(netif_ip6_addr_state(nif, i)) &&
 		    ip6_addr_islinklocal(netif_ip6_addr(nif, i)))
 			ll = i;
-	if (ll < 0 || !dev || !(b = nf_tx_alloc(ports)))
+	if (ll < 0 || !dev || !(b = nf_tx_alloc(nb->ports)))
 		return; /* no usable source yet (DAD running): the next probe tries again */
 	f = pkt_data(b);
 	memset(f, 0, 86);
@@ -212,32 +216,32 @@ static void send_ns(struct neigh *n, struct netif *nif)
 		icmp[3] = (uint8_t)c;
 	}
 	b->len = 86;
-	nf_send(ports, b, n->oif);
+	nf_send(nb->ports, b, n->oif);
 }
 
-static void probe(struct neigh *n, uint64_t now)
+static void probe(struct nf_neigh *nb, struct neigh *n, uint64_t now)
 {
-	struct netif *nif = netif_of(n->oif);
+	struct netif *nif = netif_of(nb, n->oif);
 	ip4_addr_t a;
 
 	n->next_probe = now + NEIGH_PROBE_NS;
 	n->probes++;
-	st.probes++;
+	nb->st.probes++;
 	if (!nif)
 		return;
 	if (n->v6) {
-		send_ns(n, nif);
+		send_ns(nb, n, nif);
 		return;
 	}
 	memcpy(&a.addr, n->ip.b, 4);
 	etharp_request(nif, &a);
 }
 
-static void transmit(struct neigh *n, struct pktbuf *buf, uint32_t iif)
+static void transmit(struct nf_neigh *nb, struct neigh *n, struct pktbuf *buf, uint32_t iif)
 {
 	uint8_t *f = pkt_data(buf);
 
-	struct netdev *dev = nf_port(ports, n->oif);
+	struct netdev *dev = nf_port(nb->ports, n->oif);
 
 	if (!dev) {
 		pktbuf_free(buf);
@@ -245,16 +249,16 @@ static void transmit(struct neigh *n, struct pktbuf *buf, uint32_t iif)
 	}
 	memcpy(f, n->mac, 6);
 	memcpy(f + 6, dev->mac, 6);
-	if (nf_send(ports, buf, n->oif) == -EPROTO)
-		nf_count_drop(ports, iif, NF_DROP_UNSUPPORTED);
+	if (nf_send(nb->ports, buf, n->oif) == -EPROTO)
+		nf_count_drop(nb->ports, iif, NF_DROP_UNSUPPORTED);
 }
 
-int nf_neigh_output(struct pktbuf *buf, uint32_t iif, uint32_t oif, bool v6,
+int nf_neigh_output(struct nf_neigh *nb, struct pktbuf *buf, uint32_t iif, uint32_t oif, bool v6,
 		    const struct pkt_addr *nh, uint64_t now)
 {
-	struct neigh *n = find(oif, v6, nh);
+	struct neigh *n = find(nb, oif, v6, nh);
 
-	if (!n && !(n = create(oif, v6, nh, now))) {
+	if (!n && !(n = create(nb, oif, v6, nh, now))) {
 		pktbuf_free(buf);
 		return -EHOSTUNREACH;
 	}
@@ -267,46 +271,46 @@ int nf_neigh_output(struct pktbuf *buf, uint32_t iif, uint32_t oif, bool v6,
 	if (n->state == N_REACHABLE) {
 		/* Still usable while it is re-confirmed, at most one probe a second. */
 		if (now - n->confirmed >= NEIGH_STALE_NS && now >= n->next_probe)
-			probe(n, now);
-		transmit(n, buf, iif);
+			probe(nb, n, now);
+		transmit(nb, n, buf, iif);
 		return 0;
 	}
 	if (n->state == N_FAILED || n->nq == NEIGH_QUEUE) {
-		st.queue_drops += n->state != N_FAILED;
+		nb->st.queue_drops += n->state != N_FAILED;
 		pktbuf_free(buf);
 		return -EHOSTUNREACH;
 	}
 	n->q[n->nq] = buf;
 	n->q_iif[n->nq++] = iif;
-	st.queued++;
+	nb->st.queued++;
 	if (n->probes == 0)
-		probe(n, now);
+		probe(nb, n, now);
 	/* Never re-armed while armed: a steady stream must not postpone it forever. */
-	if (!tick.armed)
-		timer_arm_in(&tick, NEIGH_PROBE_NS / 4);
+	if (!nb->tick.armed)
+		timer_arm_in(&nb->tick, NEIGH_PROBE_NS / 4);
 	return 0;
 }
 
-static void learn(struct neigh *n, const uint8_t *mac, uint64_t now)
+static void learn(struct nf_neigh *nb, struct neigh *n, const uint8_t *mac, uint64_t now)
 {
 	/* A group address is no host's: a forged answer. */
 	if (mac[0] & 1)
 		return;
 	memcpy(n->mac, mac, 6);
 	if (n->state != N_REACHABLE)
-		st.resolved++;
+		nb->st.resolved++;
 	n->state = N_REACHABLE;
 	n->confirmed = now;
 	n->probes = 0;
 	for (unsigned int i = 0; i < n->nq; i++)
-		transmit(n, n->q[i], n->q_iif[i]);
+		transmit(nb, n, n->q[i], n->q_iif[i]);
 	n->nq = 0;
 }
 
 /* Is @a one of our addresses on NIC @ifindex? */
-static bool ours(uint32_t ifindex, bool v6, const uint8_t *a)
+static bool ours(struct nf_neigh *nb, uint32_t ifindex, bool v6, const uint8_t *a)
 {
-	struct netif *nif = netif_of(ifindex);
+	struct netif *nif = netif_of(nb, ifindex);
 	ip6_addr_t a6;
 
 	if (!nif)
@@ -331,7 +335,7 @@ static const uint8_t *nd_lladdr(const uint8_t *o, const uint8_t *end, uint8_t ty
 	return NULL;
 }
 
-void nf_neigh_snoop(const struct pl_pkt *p)
+void nf_neigh_snoop(struct nf_neigh *nb, const struct pl_pkt *p)
 {
 	const struct pkt_meta *m = &p->meta;
 	const uint8_t *f = p->frame, *mac;
@@ -342,11 +346,11 @@ void nf_neigh_snoop(const struct pl_pkt *p)
 		if (f[m->l3_off + 4] != 6 || f[m->l3_off + 5] != 4)
 			return;
 		mac = f + m->l3_off + 8;
-		n = find(p->iif, false, &m->saddr);
-		if (!n && m->arp_op == 1 && ours(p->iif, false, m->daddr.b))
-			n = create(p->iif, false, &m->saddr, p->now);
+		n = find(nb, p->iif, false, &m->saddr);
+		if (!n && m->arp_op == 1 && ours(nb, p->iif, false, m->daddr.b))
+			n = create(nb, p->iif, false, &m->saddr, p->now);
 		if (n)
-			learn(n, mac, p->now);
+			learn(nb, n, mac, p->now);
 		return;
 	}
 	if (m->l3 != PKT_L3_IPV6 || m->proto != 58 || m->l4_len < 24)
@@ -356,84 +360,91 @@ void nf_neigh_snoop(const struct pl_pkt *p)
 
 		memcpy(t.b, f + m->l4_off + 8, 16);
 		mac = nd_lladdr(f + m->l4_off + 24, f + m->l4_off + m->l4_len, 2);
-		if (mac && (n = find(p->iif, true, &t)))
-			learn(n, mac, p->now);
-	} else if (m->icmp_type == 135 && ours(p->iif, true, f + m->l4_off + 8)) {
+		if (mac && (n = find(nb, p->iif, true, &t)))
+			learn(nb, n, mac, p->now);
+	} else if (m->icmp_type == 135 && ours(nb, p->iif, true, f + m->l4_off + 8)) {
 		/* A solicitation for us: its sender is about to talk to us. */
 		static const uint8_t any[16];
 
 		mac = nd_lladdr(f + m->l4_off + 24, f + m->l4_off + m->l4_len, 1);
 		if (!mac || memcmp(m->saddr.b, any, 16) == 0)
 			return;
-		n = find(p->iif, true, &m->saddr);
+		n = find(nb, p->iif, true, &m->saddr);
 		if (!n)
-			n = create(p->iif, true, &m->saddr, p->now);
+			n = create(nb, p->iif, true, &m->saddr, p->now);
 		if (n)
-			learn(n, mac, p->now);
+			learn(nb, n, mac, p->now);
 	}
 }
 
 /* Probes, failures, recycling; runs while entries are being resolved. */
 static void neigh_tick(struct timer *t, void *arg)
 {
+	struct nf_neigh *nb = arg;
 	uint64_t now = now_ns();
 	bool busy = false;
 
-	(void)arg;
 	for (unsigned int i = 0; i < NEIGH_MAX; i++) {
-		struct neigh *n = &tab[i];
+		struct neigh *n = &nb->tab[i];
 
 		if (n->state == N_INCOMPLETE && now >= n->next_probe) {
 			if (n->probes < NEIGH_PROBES) {
-				probe(n, now);
+				probe(nb, n, now);
 			} else {
-				st.failed++;
-				drop_queue(n);
+				nb->st.failed++;
+				drop_queue(nb, n);
 				n->state = N_FAILED;
 				n->confirmed = now;
 			}
 		} else if (n->state == N_FAILED && now - n->confirmed >= NEIGH_FAILED_NS) {
-			unlink_entry(n);
+			unlink_entry(nb, n);
 		} else if (n->state == N_REACHABLE && now - n->used >= NEIGH_IDLE_NS) {
-			unlink_entry(n);
+			unlink_entry(nb, n);
 		}
 		busy |= n->state == N_INCOMPLETE || n->state == N_FAILED;
 	}
-	/* Idle entries are recycled lazily (alloc_entry); only resolution needs the tick. */
+	/* Idle entries are recycled lazily (alloc_entry); only resolution needs the nb->tick. */
 	if (busy)
 		timer_arm_in(t, NEIGH_PROBE_NS / 4);
 }
 
-int nf_neigh_init(struct nf_ports *ps, const struct nf_routes *rt)
+struct nf_neigh *nf_neigh_new(struct nf_ports *ps, const struct nf_routes *rt)
 {
-	int rc = random_bytes(&seed, sizeof(seed));
+	struct nf_neigh *nb = calloc(1, sizeof(*nb));
 
-	ports = ps;
-	routes = rt;
-	for (unsigned int i = 0; i < NEIGH_BUCKETS; i++)
-		buckets[i] = NIL;
-	free_head = NIL;
-	for (unsigned int i = NEIGH_MAX; i-- > 0;) {
-		tab[i].next = free_head;
-		free_head = (uint16_t)i;
+	if (!nb)
+		return NULL;
+	/* The seed keys the bucket hash: without a secret one, refuse to run. */
+	if (random_bytes(&nb->seed, sizeof(nb->seed)) < 0) {
+		free(nb);
+		return NULL;
 	}
-	timer_init(&tick, neigh_tick, NULL);
-	return rc;
+	nb->ports = ps;
+	nb->routes = rt;
+	for (unsigned int i = 0; i < NEIGH_BUCKETS; i++)
+		nb->buckets[i] = NIL;
+	nb->free_head = NIL;
+	for (unsigned int i = NEIGH_MAX; i-- > 0;) {
+		nb->tab[i].next = nb->free_head;
+		nb->free_head = (uint16_t)i;
+	}
+	timer_init(&nb->tick, neigh_tick, nb);
+	return nb;
 }
 
 size_t nf_neigh_format(void *arg, char *buf, size_t len)
 {
+	const struct nf_neigh *nb = arg;
 	unsigned int used = 0;
 	int n;
 
-	(void)arg;
 	for (unsigned int i = 0; i < NEIGH_MAX; i++)
-		used += tab[i].state != N_FREE;
+		used += nb->tab[i].state != N_FREE;
 	n = snprintf(buf, len,
 		     "neigh entries=%u resolved=%llu failed=%llu queued=%llu queue_drops=%llu "
 		     "probes=%llu evictions=%llu\n",
-		     used, (unsigned long long)st.resolved, (unsigned long long)st.failed,
-		     (unsigned long long)st.queued, (unsigned long long)st.queue_drops,
-		     (unsigned long long)st.probes, (unsigned long long)st.evictions);
+		     used, (unsigned long long)nb->st.resolved, (unsigned long long)nb->st.failed,
+		     (unsigned long long)nb->st.queued, (unsigned long long)nb->st.queue_drops,
+		     (unsigned long long)nb->st.probes, (unsigned long long)nb->st.evictions);
 	return n < 0 ? 0 : MIN((size_t)n, len ? len - 1 : 0);
 }

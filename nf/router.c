@@ -106,7 +106,7 @@ static int fwd_push(struct pl_elem *e, struct pl_pkt *p)
 		ip[10] = (uint8_t)(c >> 8);
 		ip[11] = (uint8_t)c;
 	}
-	if (nf_neigh_output(p->buf, p->iif, p->oif, v6, &p->nexthop, p->now) < 0)
+	if (nf_neigh_output(r->neigh, p->buf, p->iif, p->oif, v6, &p->nexthop, p->now) < 0)
 		nf_count_drop(r->ports, p->iif, NF_DROP_NO_NEIGH);
 	return PL_STOLEN;
 }
@@ -131,7 +131,7 @@ static int snoop_push(struct pl_elem *e, struct pl_pkt *p)
 	p->reason = NF_DROP_NOT_OURS;
 	if (p->iif >= routes->nports || !routes->nif[p->iif] || not_ours(r, p))
 		return PL_DROP;
-	nf_neigh_snoop(p);
+	nf_neigh_snoop(r->neigh, p);
 	return 0;
 }
 

@@ -123,8 +123,10 @@ int fw_routed_start(struct fw_ctx *ctx, char *err, size_t errlen)
 	rt.router.ports = &ctx->app.ports;
 	rt.router.routes = &ctx->routes;
 	rc = nf_router_take_nics(&rt.router, err, errlen);
-	if (rc == 0)
-		rc = nf_neigh_init(&ctx->app.ports, &ctx->routes);
+	if (rc == 0 && !(rt.router.neigh = nf_neigh_new(&ctx->app.ports, &ctx->routes))) {
+		snprintf(err, errlen, "no memory or no entropy for the neighbour cache");
+		rc = -ENOMEM;
+	}
 	fw_reject_pool(ctx);
 	if (rc == 0)
 		rc = build_graph(ctx);
@@ -141,5 +143,5 @@ int fw_routed_start(struct fw_ctx *ctx, char *err, size_t errlen)
 void fw_routed_stats(struct fw_ctx *ctx)
 {
 	nf_stats_add(&ctx->app.stats, &rt.sec, "routed", routed_format, ctx);
-	nf_stats_add(&ctx->app.stats, &rt.sec_neigh, "neigh", nf_neigh_format, NULL);
+	nf_stats_add(&ctx->app.stats, &rt.sec_neigh, "neigh", nf_neigh_format, rt.router.neigh);
 }

@@ -12,26 +12,27 @@
 
 #include "sluice/nf/pipeline.h"
 
+struct nf_neigh; /* the cache: fixed size, allocated whole by nf_neigh_new */
 struct nf_ports;
 struct nf_routes;
 struct pktbuf;
 
 /*
- * One cache per image: probes leave through @ps's TX pool, from the
- * addresses of @rt's netifs. 0 or -errno (no seed for the hash).
+ * A cache whose probes leave through @ps's TX pool, from the addresses of
+ * @rt's netifs (both kept). NULL: no memory, or no secret seed for its hash.
  */
-int nf_neigh_init(struct nf_ports *ps, const struct nf_routes *rt);
+struct nf_neigh *nf_neigh_new(struct nf_ports *ps, const struct nf_routes *rt);
 /*
  * Send @buf (an IP packet in an Ethernet frame, TTL already done) to next
  * hop @nh on port @oif: MAC addresses rewritten and sent at once when the
  * neighbour is known, else queued while it is resolved. 0 (sent or
  * queued); -EHOSTUNREACH (dropped, freed: the neighbour does not answer).
  */
-int nf_neigh_output(struct pktbuf *buf, uint32_t iif, uint32_t oif, bool v6,
+int nf_neigh_output(struct nf_neigh *nb, struct pktbuf *buf, uint32_t iif, uint32_t oif, bool v6,
 		    const struct pkt_addr *nh, uint64_t now);
 /* Learn from ARP and ND seen on the way to lwIP. */
-void nf_neigh_snoop(const struct pl_pkt *p);
-/* Stats section: "neigh entries=..." (arg unused). */
-size_t nf_neigh_format(void *arg, char *buf, size_t len);
+void nf_neigh_snoop(struct nf_neigh *nb, const struct pl_pkt *p);
+/* Stats section: "neigh entries=..." (arg: the cache). */
+size_t nf_neigh_format(void *nb, char *buf, size_t len);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "sluice/netdev.h"
+#include "sluice/nf/neigh.h"
 #include "sluice/nf/pipeline.h"
 #include "sluice/nf/port.h"
 #include "sluice/nf/route.h"
@@ -24,6 +25,7 @@
 struct nf_router {
 	struct nf_ports *ports;
 	struct nf_routes *routes;
+	struct nf_neigh *neigh; /* next hops of forwarded packets */
 	struct {
 		netdev_rx_fn fn;
 		void *arg;
