@@ -2,6 +2,8 @@
 # Appliance images. Each is the kernel plus one appliance's objects.
 HELLO_SRCS = appliances/hello/hello.c
 HELLO_OBJS = $(addprefix k/,$(HELLO_SRCS:.c=.o))
+# Appliances see only the public headers (kernel/local.mk).
+k/appliances/hello/%.o: KERNEL_INTERNAL_CPPFLAGS =
 
 # Installed into $(pkglibdir) (/usr/local/lib/sluice), where the xl
 # configs (tests/xen/hello.cfg) expect them.

@@ -3,6 +3,7 @@
 # (port 80) on every NIC, through lwIP (net/local.mk).
 ECHO_SRCS = appliances/echo/echo.c appliances/echo/services.c
 ECHO_OBJS = $(addprefix k/,$(ECHO_SRCS:.c=.o))
+k/appliances/echo/%.o: KERNEL_INTERNAL_CPPFLAGS = # public headers only (kernel/local.mk)
 k/appliances/echo/%.o: $(srcdir)/appliances/echo/%.c Makefile
 	$(AM_V_KCC)$(MKDIR_P) $(@D) && \
 	$(KCOMPILE) $(LWIP_CPPFLAGS) -MD -MP -MF $(@:.o=.d) -c -o $@ $<

@@ -24,7 +24,7 @@ tests/boot/nettest.elf: $(IMAGE_DEPS) $(NETTEST_OBJS)
 # The image is a prerequisite of the test's log (built when the test runs).
 tests/boot/virtio-net.log: tests/boot/nettest.elf
 TESTS += tests/boot/virtio-net.test
-EXTRA_DIST += drivers/virtio/virtio.h include/sluice/pci.h include/sluice/ioapic.h \
+EXTRA_DIST += drivers/virtio/virtio.h kernel/include/sluice/pci.h kernel/include/sluice/ioapic.h \
 	tests/boot/virtio-net.test $(NETTEST_SRCS)
 CLEANFILES += tests/boot/nettest.elf tests/boot/nettest.dbg
 
