@@ -84,6 +84,14 @@ LINK_IMAGE = LD="$(LD)" NM="$(NM)" OBJDUMP="$(OBJDUMP)" READELF="$(READELF)" \
 IMAGE_DEPS = $(KERNEL_OBJS) $(srcdir)/kernel/kernel.ld $(srcdir)/scripts/link-kernel \
 	$(srcdir)/scripts/gen-ksyms $(srcdir)/scripts/check-image
 
+# Every image links the same way, so an area only states what its image
+# adds, in link order (archives after the objects that use them):
+#   appliances/hello/hello.elf: $(HELLO_OBJS)
+# The kernel objects come first; then the image's own objects and archives.
+%.elf: $(IMAGE_DEPS)
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(LINK_IMAGE) $@ $(KERNEL_OBJS) \
+		$(filter-out $(KERNEL_OBJS),$(filter %.o %.a,$^))
+
 EXTRA_DIST += $(KERNEL_SRCS) kernel/kernel.ld scripts/link-kernel scripts/gen-ksyms \
 	scripts/check-image scripts/fetch-deps scripts/build-picolibc scripts/install-build-deps
 

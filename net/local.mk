@@ -37,25 +37,4 @@ k/net/%.o: $(srcdir)/net/%.c Makefile
 NET_LIBS = $(NET_OBJS) k/liblwip.a
 
 -include $(LWIP_OBJS:.o=.d) $(NET_OBJS:.o=.d)
-
-# In-guest test of the stack without NIC drivers: two fake NICs wired back
-# to back carry ping, UDP, a 1 MiB TCP echo and HTTP through the echo
-# appliance's services (tests/boot/lwip.test).
-LWIPTEST_SRCS = tests/boot/lwiptest.c tests/boot/lwiptest_wire.c
-LWIPTEST_OBJS = $(addprefix k/,$(LWIPTEST_SRCS:.c=.o)) k/appliances/echo/services.o
-k/tests/boot/lwip%.o: $(srcdir)/tests/boot/lwip%.c Makefile
-	$(AM_V_KCC)$(MKDIR_P) $(@D) && \
-	$(KCOMPILE) $(LWIP_CPPFLAGS) -I$(srcdir)/appliances/echo -MD -MP -MF $(@:.o=.d) -c -o $@ $<
--include $(LWIPTEST_OBJS:.o=.d)
-
-tests/boot/lwiptest.elf: $(IMAGE_DEPS) $(LWIPTEST_OBJS) $(NET_LIBS)
-	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(LINK_IMAGE) $@ $(KERNEL_OBJS) $(LWIPTEST_OBJS) $(NET_LIBS)
-
-# check_DATA is first set in tests/boot/local.mk, which is included after
-# this file, and automake refuses `+=` before `=`: the test's log depends on
-# the image instead, so `make check` (and TESTS=...) builds it first.
-TESTS += tests/boot/lwip.test
-tests/boot/lwip.log: tests/boot/lwiptest.elf
-EXTRA_DIST += $(NET_SRCS) net/net_priv.h net/include/lwipopts.h net/include/arch/cc.h \
-	$(LWIPTEST_SRCS) tests/boot/lwiptest.h tests/boot/lwip.test
-CLEANFILES += tests/boot/lwiptest.elf tests/boot/lwiptest.dbg
+EXTRA_DIST += $(NET_SRCS) net/net_priv.h net/include/lwipopts.h net/include/arch/cc.h

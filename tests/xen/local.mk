@@ -9,9 +9,32 @@ XEN_TESTS = \
 	tests/xen/lifecycle.test \
 	tests/xen/echo.test \
 	tests/xen/configdisk.test \
-	$(XEN_NET_TESTS) \
-	$(BLK_XEN_TESTS) \
+	tests/xen/netfront.test \
+	tests/xen/blkfront.test \
 	$(FW_XEN_TESTS)
+
+# The netfront test appliance: answers ARP and ICMP echo on every vif, for
+# tests/xen/netfront.test (ping from dom0, detach/attach).
+NETFRONTTEST_SRCS = tests/xen/netfronttest.c
+NETFRONTTEST_OBJS = $(addprefix k/,$(NETFRONTTEST_SRCS:.c=.o))
+tests/xen/netfronttest.elf: $(NETFRONTTEST_OBJS)
+-include $(NETFRONTTEST_OBJS:.o=.d)
+
+# The blkfront test appliance: checks, writes and verifies patterns on the
+# blkdevs through the blkdev API, for tests/xen/blkfront.test.
+BLKFRONTTEST_SRCS = tests/xen/blkfronttest.c
+BLKFRONTTEST_OBJS = $(addprefix k/,$(BLKFRONTTEST_SRCS:.c=.o))
+tests/xen/blkfronttest.elf: $(BLKFRONTTEST_OBJS)
+-include $(BLKFRONTTEST_OBJS:.o=.d)
+
+# Each test's log depends on its image, so `make check-xen` builds the
+# image exactly when the test runs.
+tests/xen/netfront.log: tests/xen/netfronttest.elf
+tests/xen/blkfront.log: tests/xen/blkfronttest.elf
+EXTRA_DIST += $(NETFRONTTEST_SRCS) tests/xen/jobs/netfront.sh \
+	$(BLKFRONTTEST_SRCS) tests/xen/jobs/blkfront.sh
+CLEANFILES += tests/xen/netfronttest.elf tests/xen/netfronttest.dbg \
+	tests/xen/blkfronttest.elf tests/xen/blkfronttest.dbg
 
 EXTRA_DIST += $(XEN_TESTS) tests/xen/rig tests/xen/dom0/init tests/xen/dom0/lib.sh \
 	tests/xen/README.md tests/xen/hello.cfg tests/xen/jobs/lifecycle.sh tests/xen/jobs/echo.sh tests/xen/jobs/configdisk.sh
