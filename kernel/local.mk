@@ -25,10 +25,14 @@ KERNEL_SRCS = \
 	kernel/netdev.c \
 	kernel/blkdev.c \
 	kernel/configdisk.c \
+	kernel/hostcfg.c \
+	kernel/hostcfg_local.c \
 	kernel/logsink.c \
 	kernel/random.c \
 	kernel/lib/cmdline.c \
 	kernel/lib/crc32.c \
+	kernel/lib/hcproto.c \
+	kernel/lib/hcstore.c \
 	kernel/lib/inaddr.c \
 	kernel/lib/irqstorm.c \
 	kernel/lib/ksyms.c \
@@ -44,6 +48,7 @@ KERNEL_SRCS = \
 	xen/control.c \
 	xen/evtchn.c \
 	xen/gnttab.c \
+	xen/hostcfg_xen.c \
 	xen/hypercall.c \
 	xen/plat_xen.c \
 	xen/xenbus.c \

@@ -8,6 +8,7 @@
 #include "sluice/boot.h"
 #include "sluice/console.h"
 #include "sluice/evloop.h"
+#include "sluice/hostcfg.h"
 #include "sluice/kernel.h"
 #include "sluice/logsink.h"
 #include "sluice/mm.h"
@@ -48,8 +49,7 @@ void kernel_mark_ready(void)
 	printf("ready: %s up, entry->main %llu us, entry->ready %llu us\n", sluice_app.name,
 	       (unsigned long long)tsc_to_us(tsc_main - boot_tsc_entry),
 	       (unsigned long long)tsc_to_us(now - boot_tsc_entry));
-	if (plat->publish)
-		plat->publish("status", "ready");
+	hc_publish(HK_STATUS, "ready");
 }
 
 void kernel_shutdown(int status)
@@ -118,6 +118,8 @@ void kernel_main(void)
 	irq_enable();
 	if (plat->probe_devices && (rc = plat->probe_devices()) < 0)
 		kprintf("devices: probing failed (%d); continuing with what was found\n", rc);
+	/* Host tools tell appliances apart by this key (sluice-ctl list). */
+	hc_publish(HK_APPLIANCE, sluice_app.name);
 	status = sluice_app.main();
 	logsink_close(); /* write out buffered log records; a no-op without a log disk */
 	kernel_shutdown(status);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Per-NIC configuration from the command line and, on Xen, from xenstore.
+ * Per-NIC configuration from the command line and from the host channel
+ * (net/netN/{ip,gw,ip6,gw6}; on Xen in xenstore under data/sluice/).
  *
  * Both sources are untrusted text (xl cfg, QEMU -append, whoever may write
  * the domain's data/ directory), so addresses are parsed strictly here
@@ -16,10 +17,9 @@
 
 #include "lwip/def.h"
 #include "net_priv.h"
+#include "sluice/hostcfg.h"
 #include "sluice/inaddr.h"
 #include "sluice/kernel.h"
-#include "sluice/plat.h"
-#include "sluice/xen_plat.h"
 
 struct net_cfg net_cfgs[NET_CFG_MAX];
 
@@ -33,7 +33,7 @@ static const char *const kind_names[NET_KEY_KINDS] = {"ip", "gw", "ip6", "gw6"};
 	}
 static const char *const cmdline_src[NET_CFG_MAX][NET_KEY_KINDS] = {KEY_SRC(0), KEY_SRC(1),
 								    KEY_SRC(2), KEY_SRC(3)};
-static char xenstore_src[NET_CFG_MAX][NET_KEY_KINDS][48];
+static char host_src[NET_CFG_MAX][NET_KEY_KINDS][48];
 
 static const char *parse_ip4(const char *s, ip4_addr_t *out)
 {
@@ -161,7 +161,7 @@ static int set_addr(struct net_cfg *c, enum net_key_kind kind, const char *v, ch
 
 /*
  * Apply one key to NIC @n's configuration. A key already set from another
- * source: the command line wins over xenstore, and ip= / net0.ip= clash.
+ * source: the command line wins over the host channel, and ip= / net0.ip= clash.
  */
 static int apply_key(unsigned int n, enum net_key_kind kind, const char *v, const char *src,
 		     char *err, size_t errlen)
@@ -222,32 +222,30 @@ const struct cmdline_opt net_cmdline_opts[] = {
 	{.key = NULL},
 };
 
-/* One xenstore key: absent is fine, unreadable or invalid is an error. */
-static int read_xenstore_key(unsigned int n, enum net_key_kind k, char *err, size_t errlen)
+/* One host-channel key's outcome: absent is fine, unreadable or invalid is an error. */
+static int host_key(unsigned int n, enum net_key_kind k, const struct hc_op *op, char *err,
+		    size_t errlen)
 {
-	char *src = xenstore_src[n][k];
-	char val[64], path[40], reason[120];
-	size_t len;
-	int rc;
+	char *src = host_src[n][k];
+	char reason[120];
 
-	snprintf(path, sizeof(path), "data/sluice/net/net%u/%s", n, kind_names[k]);
-	snprintf(src, sizeof(xenstore_src[n][k]), "xenstore '%s'", path);
-	rc = xs_read(&xen_xs, 0, path, val, sizeof(val), &len);
-	if (rc == -ENOENT)
+	snprintf(src, sizeof(host_src[n][k]), "host key '%s'", op->key);
+	if (op->rc == -ENOENT)
 		return 0;
-	if (rc == -E2BIG || (rc == 0 && strlen(val) != len)) {
+	/* Untrusted: a value too long to be an address, or one with a NUL inside. */
+	if (op->rc == -E2BIG || (op->rc == 0 && strlen(op->buf) != op->out_len)) {
 		snprintf(err, errlen, "%s: not an address (too long, or not text)", src);
 		return -EINVAL;
 	}
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: cannot read (%d)", src, rc);
+	if (op->rc < 0) {
+		snprintf(err, errlen, "%s: cannot read (%d)", src, op->rc);
 		return -EINVAL;
 	}
 	if (net_cfgs[n].src[k]) {
 		printf("net: %s overrides %s\n", net_cfgs[n].src[k], src);
 		return 0;
 	}
-	if (apply_key(n, k, val, src, reason, sizeof(reason)) < 0) {
+	if (apply_key(n, k, op->buf, src, reason, sizeof(reason)) < 0) {
 		/* Name the key first, as the command line's messages do. */
 		snprintf(err, errlen, "%s: %s", src, reason);
 		return -EINVAL;
@@ -255,27 +253,33 @@ static int read_xenstore_key(unsigned int n, enum net_key_kind k, char *err, siz
 	return 0;
 }
 
-/* Xen: data/sluice/net/netN/K under the domain's own xenstore directory. */
-static int read_xenstore(char *err, size_t errlen)
+/*
+ * net/netN/K on the host channel (Xen: data/sluice/net/... in xenstore),
+ * all read in one batch: one transaction, so a host rewriting them
+ * meanwhile cannot give us half of each.
+ */
+static int read_host(char *err, size_t errlen)
 {
-	char val[64];
-	unsigned int count;
+	static char keys[NET_CFG_MAX * NET_KEY_KINDS][24];
+	static char vals[NET_CFG_MAX * NET_KEY_KINDS][64];
+	struct hc_op ops[NET_CFG_MAX * NET_KEY_KINDS];
+	struct hc_batch b = {.ops = ops, .nops = NET_CFG_MAX * NET_KEY_KINDS};
 	int rc;
 
-	/* One round trip in the usual case: no network configuration at all. */
-	rc = xs_directory(&xen_xs, 0, "data/sluice/net", val, sizeof(val), &count);
-	if (rc == -ENOENT)
-		return 0;
-	if (rc < 0 && rc != -E2BIG) { /* E2BIG: a long listing, but there is one */
-		snprintf(err, errlen, "xenstore 'data/sluice/net': cannot read (%d)", rc);
+	for (unsigned int i = 0; i < b.nops; i++) {
+		snprintf(keys[i], sizeof(keys[i]), HK_NET "/net%u/%s", i / NET_KEY_KINDS,
+			 kind_names[i % NET_KEY_KINDS]);
+		ops[i] = (struct hc_op){
+			.kind = HC_READ, .key = keys[i], .buf = vals[i], .cap = sizeof(vals[i])};
+	}
+	rc = hc_run(&b);
+	if (rc < 0) {
+		snprintf(err, errlen, "host key '" HK_NET "': cannot read (%d)", rc);
 		return -EINVAL;
 	}
-	for (unsigned int n = 0; n < NET_CFG_MAX; n++) {
-		for (unsigned int k = 0; k < NET_KEY_KINDS; k++) {
-			if (read_xenstore_key(n, k, err, errlen) < 0)
-				return -EINVAL;
-		}
-	}
+	for (unsigned int i = 0; i < b.nops; i++)
+		if (host_key(i / NET_KEY_KINDS, i % NET_KEY_KINDS, &ops[i], err, errlen) < 0)
+			return -EINVAL;
 	return 0;
 }
 
@@ -319,7 +323,7 @@ static int check_nic(unsigned int n, char *err, size_t errlen)
 
 int net_config_finish(char *err, size_t errlen)
 {
-	if (plat_kind == PLAT_XEN && read_xenstore(err, errlen) < 0)
+	if (hc_present() && read_host(err, errlen) < 0)
 		return -EINVAL;
 	for (unsigned int n = 0; n < NET_CFG_MAX; n++)
 		if (check_nic(n, err, errlen) < 0)

@@ -36,7 +36,7 @@ struct net_cfg {
 	ip6_addr_t gw6;
 	/*
 	 * Where each value came from, NULL if unset: "key 'net0.ip'" or
-	 * "xenstore 'data/sluice/net/net0/ip'", for messages.
+	 * "host key 'net/net0/ip'", for messages.
 	 */
 	const char *src[NET_KEY_KINDS];
 };
@@ -44,7 +44,7 @@ struct net_cfg {
 extern struct net_cfg net_cfgs[NET_CFG_MAX];
 
 /*
- * Merge xenstore keys (on Xen) into the command-line configuration and
+ * Merge the host channel's keys into the command-line configuration and
  * check what single keys cannot (a gateway needs a static address in its
  * subnet). 0, or -EINVAL with a message naming the key in @err.
  */

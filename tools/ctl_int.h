@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "sluice/fwrules.h"
+#include "sluice/hostkeys.h"
 
 /* Exit statuses, as documented in the usage text. */
 #define CTL_EXIT_OK 0
@@ -25,15 +26,15 @@
 #define CTL_EXIT_NOVERDICT 3 /* no result for our generation: timeout, superseded, stopped */
 #define CTL_EXIT_SYSTEM 4    /* xenstore/hypervisor unavailable, I/O error, bad appliance data */
 
-/* Keys under /local/domain/<domid>/ (docs/firewall.md). */
-#define CTL_KEY_APPLIANCE "data/sluice/appliance"
-#define CTL_KEY_STATUS "data/sluice/status"
-#define CTL_KEY_ACTIVE_GEN "data/sluice/active-generation"
-#define CTL_KEY_RESULT "data/sluice/result"
-#define CTL_KEY_ERROR "data/sluice/error"
-#define CTL_KEY_STATS "data/sluice/stats"
-#define CTL_KEY_CONFIG "data/sluice/config"
-#define CTL_KEY_CONFIG_GEN "data/sluice/config-generation"
+/* The host-channel keys (docs/hostcfg.md), relative to the appliance's directory. */
+#define CTL_KEY_APPLIANCE HK_APPLIANCE
+#define CTL_KEY_STATUS HK_STATUS
+#define CTL_KEY_ACTIVE_GEN HK_ACTIVE_GEN
+#define CTL_KEY_RESULT HK_RESULT
+#define CTL_KEY_ERROR HK_ERROR
+#define CTL_KEY_STATS HK_STATS
+#define CTL_KEY_CONFIG HK_CONFIG
+#define CTL_KEY_CONFIG_GEN HK_CONFIG_GEN
 
 /* ------------------------------------------------------------ ctl_proto.c */
 
@@ -53,11 +54,11 @@ extern const struct fw_limits ctl_fw_limits;
 /* Strict canonical decimal (no sign, blanks or leading zeros), as xen/xs.c reads it. */
 int ctl_parse_u64(const char *s, uint64_t *v);
 
-/* data/sluice/result: "G ok N rules" or "G error". */
+/* result: "G ok SUMMARY" (the firewall's: "N rules") or "G error". */
 struct ctl_result {
 	uint64_t gen;
 	bool ok;
-	uint64_t nrules; /* with ok */
+	const char *summary; /* with ok: points into the parsed string */
 };
 int ctl_parse_result(const char *s, struct ctl_result *r);
 
@@ -88,75 +89,127 @@ void ctl_put_json(FILE *f, const char *s, size_t len);
  */
 int ctl_put_stats_json(FILE *f, const char *text, size_t len);
 
-/* -------------------------------------------------------------- ctl_xs.c */
+/* ------------------------------------------------------- ctl_validate.c */
 
-struct ctl;
+/*
+ * A kind of appliance that takes a configuration through push, and its
+ * parser: 0 with a summary ("3 rules"), or CTL_EXIT_REJECTED after
+ * printing FILE:LINE:COL: message.
+ */
+struct ctl_validator {
+	const char *kind;
+	int (*check)(const char *path, const char *text, size_t len, char *summary, size_t slen);
+};
+const struct ctl_validator *ctl_validator(const char *kind);
+/* "firewall" or "a, b or c": the kinds push knows. */
+void ctl_put_validator_kinds(FILE *f);
 
-struct ctl_dom {
-	uint32_t domid;
-	uint32_t flags; /* XEN_DOMINF_* */
-	char *name;	/* from xenstore; NULL when it has none */
+/* ------------------------------------------------------------ targets */
+
+/*
+ * One appliance to talk to: a Xen domain (ctl_xs.c: xenstore under
+ * /local/domain/<domid>/data/sluice/) or a QEMU appliance's control socket
+ * (ctl_sock.c: the protocol of docs/hostcfg.md). The same key space and
+ * the same transactions behind both, so every command is written once
+ * (ctl_app.c) over these operations.
+ */
+struct ctl_target;
+
+struct ctl_kv_ops {
+	/* A malloc'd, NUL-terminated value, or NULL with errno set (ENOENT: absent). */
+	char *(*read)(struct ctl_target *t, uint32_t tx, const char *key, size_t *len);
+	int (*write)(struct ctl_target *t, uint32_t tx, const char *key, const void *val,
+		     size_t len);
+	/* The key and its subtree; absent is not an error. */
+	int (*rm)(struct ctl_target *t, uint32_t tx, const char *key);
+	int (*tx_start)(struct ctl_target *t, uint32_t *tx);
+	/* 0, -EAGAIN (another writer raced us: redo it) or a negative errno. */
+	int (*tx_end)(struct ctl_target *t, uint32_t tx, bool commit);
+	/* Watch the appliance's result and status (and its going away). */
+	int (*watch_start)(struct ctl_target *t);
+	/* Sleep until a watch fires or @deadline_ms; spurious wake-ups happen. */
+	int (*wait)(struct ctl_target *t, uint64_t deadline_ms);
+	void (*watch_stop)(struct ctl_target *t);
+	/* Still there and not shutting down? 1, 0, or a negative errno. */
+	int (*alive)(struct ctl_target *t);
+	void (*close)(struct ctl_target *t);
 };
 
-/* Connect to xenstore and the hypervisor. NULL after printing why. */
-struct ctl *ctl_open(void);
-void ctl_close(struct ctl *c);
+struct ctl_target {
+	const struct ctl_kv_ops *ops;
+	bool is_socket;
+	uint32_t domid; /* Xen */
+	uint32_t flags; /* Xen: XEN_DOMINF_* */
+	char *name;	/* Xen: the domain's name (NULL when it has none); socket: its path */
+	void *priv;
+};
 
-/* Every domain, by domid. 0 or a negative errno; *@doms is freed with ctl_free_doms. */
-int ctl_list_domains(struct ctl *c, struct ctl_dom **doms, size_t *n);
-void ctl_free_doms(struct ctl_dom *doms, size_t n);
+/* 'NAME' (domid N) or socket 'PATH', escaped, for messages. */
+void ctl_put_target(FILE *f, const struct ctl_target *t);
+void ctl_target_close(struct ctl_target *t);
 
-/*
- * A domain by name or domid into @out (free out->name). -ENOENT when there is
- * none, -ENOTUNIQ when a name is given to several domains, else a negative errno.
- */
-int ctl_resolve(struct ctl *c, const char *arg, struct ctl_dom *out);
+/* ------------------------------------------------------------ ctl_app.c */
 
-/* xl's state letters for XEN_DOMINF_* @flags: "-b----" and the like. */
-void ctl_state_string(uint32_t flags, char out[7]);
+uint64_t ctl_now_ms(void);
+/* Short growing pause after EAGAIN, so that a busy writer gets to finish. */
+void ctl_backoff(int attempt);
 
-/* Still there, not dying and not shut down? 1 yes, 0 no, or a negative errno. */
-int ctl_domain_alive(struct ctl *c, uint32_t domid);
-
-/*
- * /local/domain/<domid>/<key> outside any transaction: a malloc'd,
- * NUL-terminated value (free it), or NULL with errno set (ENOENT: absent).
- */
-char *ctl_read(struct ctl *c, uint32_t domid, const char *key, size_t *len);
+char *ctl_read(struct ctl_target *t, const char *key, size_t *len);
 
 /*
  * A chunked value, read in one transaction: malloc'd and NUL-terminated.
  * 0, -ENOENT (no <key>/count), -EINVAL (a malformed count, a chunk missing),
  * or a negative errno.
  */
-int ctl_read_chunked(struct ctl *c, uint32_t domid, const char *key, char **val, size_t *len);
+int ctl_read_chunked(struct ctl_target *t, const char *key, char **val, size_t *len);
 
 /*
- * Push rule text: in one transaction (redone on EAGAIN), the text as chunks
- * under data/sluice/config and data/sluice/config-generation =
- * max(active-generation, config-generation) + 1, returned in *@gen.
- * *@active gets the active generation seen. 0, -E2BIG (too long for the
- * chunk format), -EPROTO (the appliance's generation keys are not numbers),
- * or a negative errno.
+ * Push a configuration: in one transaction (redone on EAGAIN), the text as
+ * chunks under config and config-generation = max(active-generation,
+ * config-generation) + 1, returned in *@gen. *@active gets the active
+ * generation seen. 0, -E2BIG (too long for the chunk format), -EPROTO (the
+ * appliance's generation keys are not numbers), or a negative errno.
  */
-int ctl_push(struct ctl *c, uint32_t domid, const char *text, size_t len, uint64_t *gen,
-	     uint64_t *active);
+int ctl_push(struct ctl_target *t, const char *text, size_t len, uint64_t *gen, uint64_t *active);
 
 /* What the appliance reports, read in one transaction. Strings are malloc'd or NULL. */
 struct ctl_report {
-	char *status, *result, *error, *active_gen;
+	char *appliance, *status, *result, *error, *active_gen;
 };
-int ctl_read_report(struct ctl *c, uint32_t domid, struct ctl_report *r);
+int ctl_read_report(struct ctl_target *t, struct ctl_report *r);
 void ctl_free_report(struct ctl_report *r);
 
+/* ------------------------------------------------------------- ctl_xs.c */
+
+struct ctl;
+
+/* Connect to xenstore and the hypervisor. NULL after printing why (unless @quiet). */
+struct ctl *ctl_open(bool quiet);
+void ctl_close(struct ctl *c);
+
+/* Every domain, by domid, as targets (not yet usable: see ctl_xen_target). */
+int ctl_list_domains(struct ctl *c, struct ctl_target **doms, size_t *n);
+void ctl_free_doms(struct ctl_target *doms, size_t n);
+
 /*
- * Wait until the appliance's result or status changes, the domain goes
- * away, or @deadline_ms (CLOCK_MONOTONIC) passes. Spurious wake-ups are
- * possible: callers re-read the state. 0 (woken), -ETIMEDOUT or a negative errno.
+ * A domain by name or domid into @out, ready to use. -ENOENT when there is
+ * none, -ENOTUNIQ when a name is given to several domains, else a negative
+ * errno. Close it with ctl_target_close (before ctl_close).
  */
-int ctl_watch_start(struct ctl *c, uint32_t domid);
-int ctl_wait(struct ctl *c, uint64_t deadline_ms);
-void ctl_watch_stop(struct ctl *c);
-uint64_t ctl_now_ms(void);
+int ctl_resolve(struct ctl *c, const char *arg, struct ctl_target *out);
+/* Make a listed domain usable. */
+void ctl_xen_target(struct ctl *c, struct ctl_target *t);
+
+/* xl's state letters for XEN_DOMINF_* @flags: "-b----" and the like. */
+void ctl_state_string(uint32_t flags, char out[7]);
+
+/* ----------------------------------------------------------- ctl_sock.c */
+
+/*
+ * Connect to a control socket (QEMU -chardev socket,server=on ... name=
+ * org.sluice.ctl.0) and check that an appliance answers. 0, or a negative
+ * errno after printing why. Close it with ctl_target_close.
+ */
+int ctl_sock_target(const char *path, struct ctl_target *out, bool quiet);
 
 #endif

@@ -12,12 +12,14 @@ tools_sluice_logread_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -I$(top_srcdir)/i
 tools_sluice_logread_LDFLAGS =
 tools_sluice_logread_LDADD =
 
-# sluice-ctl: list Sluice appliances, push firewall rules, read statistics
-# (docs/firewall.md) through xenstore, from dom0. It links the firewall's
+# sluice-ctl: list Sluice appliances, push configurations, read statistics
+# (docs/hostcfg.md), through xenstore from dom0 or through a QEMU
+# appliance's control socket. It links the firewall's
 # rule compiler (FW_RULES_SRCS, tests/unit/firewall.mk) to check a file
 # before pushing it, and Debian's libxenstore and libxenctrl (libxen-dev).
 bin_PROGRAMS += tools/sluice-ctl
-tools_sluice_ctl_SOURCES = tools/sluice-ctl.c tools/ctl_xs.c tools/ctl_proto.c tools/ctl_int.h \
+tools_sluice_ctl_SOURCES = tools/sluice-ctl.c tools/ctl_app.c tools/ctl_xs.c tools/ctl_sock.c \
+	tools/ctl_validate.c tools/ctl_proto.c tools/ctl_int.h kernel/lib/hcproto.c kernel/lib/hcstore.c \
 	$(FW_RULES_SRCS) $(FW_RULES_HDRS)
 tools_sluice_ctl_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -I$(top_srcdir)/include $(XEN_CPPFLAGS)
 tools_sluice_ctl_LDFLAGS =

@@ -1,23 +1,27 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * sluice-ctl: manage Sluice appliances from dom0 through xenstore.
+ * sluice-ctl: manage Sluice appliances from the host, identically on Xen
+ * (a domain, through xenstore) and on QEMU/KVM (an appliance's control
+ * socket, the virtio-console port of docs/hostcfg.md).
  *
- *   sluice-ctl list                  the domains and what their appliances report
- *   sluice-ctl push DOMAIN FILE      new rules for a firewall appliance
- *   sluice-ctl stats DOMAIN          the statistics an appliance publishes
- *   sluice-ctl validate FILE         check a rule file, no Xen needed
+ *   sluice-ctl list [TARGET...]      appliances and what they report
+ *   sluice-ctl status TARGET         one appliance's state and last verdict
+ *   sluice-ctl wait-ready TARGET     wait until it reports ready
+ *   sluice-ctl push TARGET FILE      a new configuration, checked first
+ *   sluice-ctl stats TARGET          the statistics an appliance publishes
+ *   sluice-ctl validate FILE         check a configuration file, no appliance needed
  *
- * push checks FILE with the firewall's own rule compiler (FW_RULES_SRCS,
- * built into this tool) before anything reaches xenstore: a typo is
- * reported at once with its line and column instead of after a round trip,
- * and costs no generation. The appliance compiles with the same limits but
- * a memory budget of at most half its free heap, which the host cannot
- * know: a valid but huge file can still be refused there. Then push
- * writes the text and a new generation in one transaction and waits for
- * the appliance's verdict on that generation (protocol: docs/firewall.md).
+ * TARGET is a Xen domain (name or domid), or a path with a '/' in it: a
+ * QEMU appliance's control socket. push checks FILE with the appliance's
+ * own parser (ctl_validate.c: the firewall's rule compiler is built into
+ * this tool) before anything is written: a typo is reported at once with
+ * its line and column and costs no generation. Then it writes the text and
+ * a new generation in one transaction and waits for the appliance's
+ * verdict on that generation (protocol: docs/hostcfg.md).
  *
  * Exit status: see usage() (CTL_EXIT_* in ctl_int.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl_int.h"
 
@@ -37,42 +42,56 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: sluice-ctl [-h] COMMAND [OPTION]... [ARG]...\n"
-		"Manage Sluice appliances (Xen domains) from dom0 through xenstore.\n"
+		"Manage Sluice appliances: Xen domains through xenstore, QEMU/KVM appliances\n"
+		"through their control socket.\n"
+		"\n"
+		"TARGET is a Xen domain (a name or a domid), or a path containing '/': the\n"
+		"control socket of a QEMU appliance (-chardev socket,path=PATH,server=on,\n"
+		"wait=off -device virtserialport,chardev=...,name=org.sluice.ctl.0).\n"
 		"\n"
 		"Commands:\n"
-		"  list [-j]              every domain: name, domid, state, whether it is a\n"
-		"                         Sluice appliance (and which), its status, active rule\n"
-		"                         generation and last result\n"
-		"  push [-t SECONDS] [--no-validate] DOMAIN FILE\n"
-		"                         check the rule FILE with the firewall's own compiler\n"
-		"                         (FILE:LINE:COL: message on an error; xenstore is not\n"
-		"                         touched), send it to the firewall appliance DOMAIN\n"
-		"                         (a name or a domid) as a new generation, and wait for\n"
-		"                         the appliance's verdict on it\n"
-		"  stats [-j] DOMAIN      print the statistics the appliance publishes\n"
-		"  validate FILE          only check FILE, as push does (no Xen needed)\n"
+		"  list [-j] [TARGET...]  the given appliances; without TARGET every Xen domain\n"
+		"                         (when xenstore is reachable) and every socket in\n"
+		"                         $SLUICE_CTL_DIR (default /run/sluice): name, domid,\n"
+		"                         state, which appliance, its status, active\n"
+		"                         configuration generation and last result\n"
+		"  status [-j] TARGET     one appliance's kind, status, generation, last result\n"
+		"                         and last error\n"
+		"  wait-ready [-t SECONDS] TARGET\n"
+		"                         wait until the appliance reports status ready\n"
+		"  push [-t SECONDS] [--no-validate] TARGET FILE\n"
+		"                         check FILE with the appliance's own parser\n"
+		"                         (FILE:LINE:COL: message on an error; nothing is\n"
+		"                         written), send it as a new configuration generation\n"
+		"                         and wait for the appliance's verdict on it\n"
+		"  stats [-j] TARGET      print the statistics the appliance publishes\n"
+		"  validate [-a KIND] FILE\n"
+		"                         only check FILE, as push does (no appliance needed;\n"
+		"                         KIND: firewall, the default)\n"
 		"FILE may be - for standard input.\n"
 		"\n"
 		"Options:\n"
-		"  -t, --timeout=SECONDS  push: wait this long for the verdict (default 10;\n"
-		"                         0: do not wait, print the generation and exit)\n"
+		"  -t, --timeout=SECONDS  push, wait-ready: wait this long (default 10; push\n"
+		"                         -t 0: do not wait, print the generation and exit)\n"
 		"      --no-validate      push: skip the check (to test the appliance's own)\n"
-		"  -j, --json             list, stats: JSON on standard output\n"
+		"  -j, --json             list, status, stats: JSON on standard output\n"
+		"  -a, --appliance=KIND   validate: the kind of appliance FILE is for\n"
 		"  -h, --help             show this help\n"
 		"\n"
-		"push prints \"applied generation G: N rules\" when the appliance has taken the\n"
-		"rules. When it refuses them it prints its error as FILE:LINE:COL: message,\n"
-		"and the rules in force stay as they were.\n"
+		"push prints \"applied generation G: SUMMARY\" when the appliance has taken the\n"
+		"configuration. When it refuses it, it prints its error as FILE:LINE:COL:\n"
+		"message, and the configuration in force stays as it was.\n"
 		"\n"
 		"Exit status:\n"
 		"  0  success\n"
-		"  1  the rule file was refused, by sluice-ctl's check or by the appliance\n"
-		"  2  usage error, unknown domain, or not a Sluice firewall (appliance)\n"
+		"  1  the file was refused, by sluice-ctl's check or by the appliance\n"
+		"  2  usage error, unknown domain, not a Sluice appliance or not one that\n"
+		"     takes this kind of configuration\n"
 		"  3  no answer: no verdict on the pushed generation within the timeout, a\n"
-		"     later push superseded it, the appliance stopped or the domain went\n"
-		"     away; or no statistics published\n"
-		"  4  system error: xenstore or the hypervisor unavailable (run as root in\n"
-		"     dom0), FILE unreadable, malformed data from the appliance\n");
+		"     later push superseded it, the appliance stopped or went away; no\n"
+		"     statistics published; not ready within the timeout\n"
+		"  4  system error: xenstore, the hypervisor or the socket unavailable,\n"
+		"     FILE unreadable, malformed data from the appliance\n");
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -136,7 +155,7 @@ static int read_rules(const char *path, char **text, size_t *len)
 		fclose(f);
 	if (n > ctl_chunked_max) {
 		fprintf(stderr,
-			"%s: too long: a push carries at most %zu bytes (%u xenstore chunks of "
+			"%s: too long: a push carries at most %zu bytes (%u chunks of "
 			"%zu)\n",
 			path, ctl_chunked_max, ctl_chunk_count_max, ctl_chunk_data);
 		free(buf);
@@ -147,43 +166,30 @@ static int read_rules(const char *path, char **text, size_t *len)
 	return 0;
 }
 
-/* The appliance's compiler on the host. 0 or CTL_EXIT_REJECTED after "FILE:L:C: msg". */
-static int check_rules(const char *path, const char *text, size_t len, unsigned int *nrules)
+/* ---------------------------------------------------------------- targets */
+
+/* A control socket is named by a path; anything else is a Xen domain. */
+static bool is_socket_arg(const char *arg)
 {
-	struct fw_ruleset *rs;
-	struct fw_error err;
-	char msg[4352];
+	return strchr(arg, '/') != NULL;
+}
+
+/*
+ * TARGET into @t (and, for a domain, the Xen connection into *@xen: close
+ * it after the target), with an error that says what to do when there is
+ * none. 0 or an exit status.
+ */
+static int open_target(const char *arg, struct ctl_target *t, struct ctl **xen)
+{
 	int r;
 
-	r = fw_compile_limits(text, len, &ctl_fw_limits, &rs, &err);
-	if (r < 0) {
-		fw_error_format(&err, path, msg, sizeof(msg));
-		fprintf(stderr, "%s\n", msg);
-		return CTL_EXIT_REJECTED;
-	}
-	*nrules = fw_ruleset_nrules(rs);
-	fw_ruleset_free(rs);
-	return 0;
-}
-
-static const char *plural(uint64_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
-/* ---------------------------------------------------------------- domains */
-
-static int connect_or_fail(struct ctl **c)
-{
-	*c = ctl_open();
-	return *c ? 0 : CTL_EXIT_SYSTEM;
-}
-
-/* DOMAIN into @d, with an error that says what to do when there is none. */
-static int find_domain(struct ctl *c, const char *arg, struct ctl_dom *d)
-{
-	int r = ctl_resolve(c, arg, d);
-
+	*xen = NULL;
+	if (is_socket_arg(arg))
+		return ctl_sock_target(arg, t, false) < 0 ? CTL_EXIT_SYSTEM : 0;
+	*xen = ctl_open(false);
+	if (!*xen)
+		return CTL_EXIT_SYSTEM;
+	r = ctl_resolve(*xen, arg, t);
 	if (r == -ENOENT) {
 		fprintf(stderr, "sluice-ctl: no domain '%s' ('sluice-ctl list' shows them)\n", arg);
 		return CTL_EXIT_USAGE;
@@ -199,40 +205,41 @@ static int find_domain(struct ctl *c, const char *arg, struct ctl_dom *d)
 	return 0;
 }
 
-static void put_dom(FILE *f, const struct ctl_dom *d)
+static void close_target(struct ctl_target *t, struct ctl *xen)
 {
-	fputc('\'', f);
-	if (d->name)
-		ctl_put_escaped(f, d->name, strlen(d->name), true);
-	fprintf(f, "' (domid %" PRIu32 ")", d->domid);
+	ctl_target_close(t);
+	ctl_close(xen);
 }
 
 /*
- * Is @d a Sluice appliance, and of kind @want (NULL: any)? 0, or an exit
- * status after saying why not. *@kind gets the appliance's kind (free it).
+ * Is @t a Sluice appliance, and one that takes a configuration (when
+ * @config)? 0, or an exit status after saying why not. *@kind gets the
+ * appliance's kind (free it).
  */
-static int check_appliance(struct ctl *c, const struct ctl_dom *d, const char *want, char **kind)
+static int check_appliance(struct ctl_target *t, bool config, char **kind)
 {
-	char *v = ctl_read(c, d->domid, CTL_KEY_APPLIANCE, NULL);
+	char *v = ctl_read(t, CTL_KEY_APPLIANCE, NULL);
 
 	if (!v && errno != ENOENT) {
 		fputs("sluice-ctl: ", stderr);
-		put_dom(stderr, d);
+		ctl_put_target(stderr, t);
 		fprintf(stderr, ": cannot read %s: %s\n", CTL_KEY_APPLIANCE, strerror(errno));
 		return CTL_EXIT_SYSTEM;
 	}
 	if (!v) {
 		fputs("sluice-ctl: ", stderr);
-		put_dom(stderr, d);
+		ctl_put_target(stderr, t);
 		fprintf(stderr, " is not a Sluice appliance (it has no %s)\n", CTL_KEY_APPLIANCE);
 		return CTL_EXIT_USAGE;
 	}
-	if (want && strcmp(v, want) != 0) {
+	if (config && !ctl_validator(v)) {
 		fputs("sluice-ctl: ", stderr);
-		put_dom(stderr, d);
+		ctl_put_target(stderr, t);
 		fputs(" is a Sluice '", stderr);
 		ctl_put_escaped(stderr, v, strlen(v), true);
-		fprintf(stderr, "' appliance, not a %s\n", want);
+		fputs("' appliance, not a ", stderr);
+		ctl_put_validator_kinds(stderr);
+		fputc('\n', stderr);
 		free(v);
 		return CTL_EXIT_USAGE;
 	}
@@ -246,8 +253,16 @@ static int check_appliance(struct ctl *c, const struct ctl_dom *d, const char *w
 /* ------------------------------------------------------------------- list */
 
 struct row {
+	struct ctl_target t;
+	bool open; /* t is usable */
 	char state[7];
-	char *appliance, *status, *gen, *result;
+	struct ctl_report rep;
+};
+
+struct table {
+	struct row *rows;
+	size_t n;
+	struct ctl *xen;
 };
 
 /* A guest-written value as a table cell: escaped, "-" when absent. */
@@ -274,6 +289,151 @@ static void put_json_field(const char *key, const char *v, bool number, bool las
 	printf(last ? "" : ", ");
 }
 
+static struct row *add_row(struct table *tb)
+{
+	struct row *grown = realloc(tb->rows, (tb->n + 1) * sizeof(*grown));
+
+	if (!grown) {
+		fprintf(stderr, "sluice-ctl: out of memory\n");
+		exit(CTL_EXIT_SYSTEM);
+	}
+	tb->rows = grown;
+	memset(&grown[tb->n], 0, sizeof(*grown));
+	return &grown[tb->n++];
+}
+
+static void add_socket(struct table *tb, const char *path, bool quiet)
+{
+	struct row *w = add_row(tb);
+
+	w->open = ctl_sock_target(path, &w->t, quiet) == 0;
+	if (!w->open) {
+		w->t.is_socket = true;
+		w->t.name = strdup(path);
+	}
+	snprintf(w->state, sizeof(w->state), "%s", w->open ? "r-----" : "------");
+}
+
+/* Every *.sock in $SLUICE_CTL_DIR (default /run/sluice), sorted. */
+static void add_socket_dir(struct table *tb)
+{
+	const char *dir = getenv("SLUICE_CTL_DIR");
+	struct dirent **names;
+	char path[4096];
+	int n;
+
+	dir = dir && *dir ? dir : "/run/sluice";
+	n = scandir(dir, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(names[i]->d_name);
+
+		if (l > 5 && strcmp(names[i]->d_name + l - 5, ".sock") == 0 &&
+		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) <
+			    (int)sizeof(path))
+			add_socket(tb, path, true);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+}
+
+static int add_domains(struct table *tb, bool quiet)
+{
+	struct ctl_target *doms;
+	size_t n;
+	int r;
+
+	tb->xen = ctl_open(quiet);
+	if (!tb->xen)
+		return CTL_EXIT_SYSTEM;
+	r = ctl_list_domains(tb->xen, &doms, &n);
+	if (r < 0) {
+		fprintf(stderr, "sluice-ctl: cannot list the domains: %s\n", strerror(-r));
+		return CTL_EXIT_SYSTEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct row *w = add_row(tb);
+
+		w->t = doms[i];
+		doms[i].name = NULL;
+		ctl_xen_target(tb->xen, &w->t);
+		w->open = true;
+		ctl_state_string(w->t.flags, w->state);
+	}
+	ctl_free_doms(doms, n);
+	return 0;
+}
+
+/* The rows of `list ARGS`: the targets named, or every domain and socket. */
+static int gather(struct table *tb, int argc, char **argv)
+{
+	int r;
+
+	for (int i = 0; i < argc; i++) {
+		if (is_socket_arg(argv[i])) {
+			add_socket(tb, argv[i], false);
+			continue;
+		}
+		if (!tb->xen && !(tb->xen = ctl_open(false)))
+			return CTL_EXIT_SYSTEM;
+		struct row *w = add_row(tb);
+		r = ctl_resolve(tb->xen, argv[i], &w->t);
+		if (r < 0) {
+			fprintf(stderr, "sluice-ctl: no domain '%s'\n", argv[i]);
+			return CTL_EXIT_USAGE;
+		}
+		w->open = true;
+		ctl_state_string(w->t.flags, w->state);
+	}
+	if (argc)
+		return 0;
+	add_socket_dir(tb);
+	/* No Xen here is fine when there are sockets to show. */
+	r = add_domains(tb, tb->n > 0);
+	return r && tb->n ? 0 : r;
+}
+
+static void print_row(const struct row *w, bool json, bool first, const int *wd)
+{
+	char domid[16] = "-";
+	const char *name = w->t.name;
+
+	if (!w->t.is_socket)
+		snprintf(domid, sizeof(domid), "%" PRIu32, w->t.domid);
+	if (json) {
+		printf("%s\n  {", first ? "" : ",");
+		put_json_field("name", name, false, false);
+		if (w->t.is_socket)
+			put_json_field("socket", name, false, false);
+		else
+			printf("\"domid\": %s, ", domid);
+		put_json_field("state", w->state, false, false);
+		printf("\"sluice\": %s, ", w->rep.appliance ? "true" : "false");
+		put_json_field("appliance", w->rep.appliance, false, false);
+		put_json_field("status", w->rep.status, false, false);
+		put_json_field("active_generation", w->rep.active_gen, true, false);
+		put_json_field("result", w->rep.result, false, true);
+		printf("}");
+		return;
+	}
+	put_cell(name, wd[0]);
+	printf("  %5s  %-6s  ", domid, w->state);
+	put_cell(w->rep.appliance, wd[1]);
+	printf("  ");
+	put_cell(w->rep.status, wd[2]);
+	printf("  ");
+	put_cell(w->rep.active_gen, wd[3]);
+	printf("  ");
+	put_cell(w->rep.result, 0);
+	printf("\n");
+}
+
+static void widen(int *w, const char *s)
+{
+	if (s && (int)strlen(s) > *w && strlen(s) < 40)
+		*w = (int)strlen(s);
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -281,12 +441,9 @@ static int cmd_list(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct ctl_dom *doms;
-	struct row *rows;
-	struct ctl *c;
+	struct table tb = {0};
 	bool json = false;
-	int opt, r, wname = 4, wapp = 9, wstatus = 6, wgen = 3;
-	size_t n;
+	int opt, r, wd[4] = {4, 9, 6, 3};
 
 	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -300,91 +457,39 @@ static int cmd_list(int argc, char **argv)
 			return bad_option();
 		}
 	}
-	if (optind != argc)
-		return usage_error("list: unexpected argument '%s'", argv[optind]);
-	r = connect_or_fail(&c);
-	if (r)
-		return r;
-	r = ctl_list_domains(c, &doms, &n);
-	if (r < 0) {
-		fprintf(stderr, "sluice-ctl: cannot list the domains: %s\n", strerror(-r));
-		ctl_close(c);
-		return CTL_EXIT_SYSTEM;
-	}
-	rows = calloc(n ? n : 1, sizeof(*rows));
-	if (!rows) {
-		fprintf(stderr, "sluice-ctl: out of memory\n");
-		ctl_free_doms(doms, n);
-		ctl_close(c);
-		return CTL_EXIT_SYSTEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct ctl_report rep;
+	r = gather(&tb, argc - optind, argv + optind);
+	for (size_t i = 0; r == 0 && i < tb.n; i++) {
+		struct row *w = &tb.rows[i];
+		char *kind = w->open ? ctl_read(&w->t, CTL_KEY_APPLIANCE, NULL) : NULL;
 
-		ctl_state_string(doms[i].flags, rows[i].state);
-		rows[i].appliance = ctl_read(c, doms[i].domid, CTL_KEY_APPLIANCE, NULL);
 		/* The rest only means something for an appliance. */
-		if (rows[i].appliance && ctl_read_report(c, doms[i].domid, &rep) == 0) {
-			rows[i].status = rep.status;
-			rows[i].gen = rep.active_gen;
-			rows[i].result = rep.result;
-			free(rep.error);
-		}
-#define WIDEN(w, s)                                                                                \
-	do {                                                                                       \
-		if ((s) && (int)strlen(s) > (w) && strlen(s) < 40)                                 \
-			(w) = (int)strlen(s);                                                      \
-	} while (0)
-		WIDEN(wname, doms[i].name);
-		WIDEN(wapp, rows[i].appliance);
-		WIDEN(wstatus, rows[i].status);
-		WIDEN(wgen, rows[i].gen);
-#undef WIDEN
+		if (kind)
+			ctl_read_report(&w->t, &w->rep);
+		free(kind);
+		widen(&wd[0], w->t.name);
+		widen(&wd[1], w->rep.appliance);
+		widen(&wd[2], w->rep.status);
+		widen(&wd[3], w->rep.active_gen);
 	}
-	if (json)
+	if (r == 0 && json)
 		printf("[");
-	else
-		printf("%-*s  %5s  %-6s  %-*s  %-*s  %-*s  %s\n", wname, "NAME", "DOMID", "STATE",
-		       wapp, "APPLIANCE", wstatus, "STATUS", wgen, "GEN", "RESULT");
-	for (size_t i = 0; i < n; i++) {
-		const struct row *w = &rows[i];
-
-		if (json) {
-			printf("%s\n  {", i ? "," : "");
-			put_json_field("name", doms[i].name, false, false);
-			printf("\"domid\": %" PRIu32 ", ", doms[i].domid);
-			put_json_field("state", w->state, false, false);
-			printf("\"sluice\": %s, ", w->appliance ? "true" : "false");
-			put_json_field("appliance", w->appliance, false, false);
-			put_json_field("status", w->status, false, false);
-			put_json_field("active_generation", w->gen, true, false);
-			put_json_field("result", w->result, false, true);
-			printf("}");
-			continue;
-		}
-		put_cell(doms[i].name, wname);
-		printf("  %5" PRIu32 "  %-6s  ", doms[i].domid, w->state);
-		put_cell(w->appliance, wapp);
-		printf("  ");
-		put_cell(w->status, wstatus);
-		printf("  ");
-		put_cell(w->gen, wgen);
-		printf("  ");
-		put_cell(w->result, 0);
-		printf("\n");
-	}
-	if (json)
+	else if (r == 0)
+		printf("%-*s  %5s  %-6s  %-*s  %-*s  %-*s  %s\n", wd[0], "NAME", "DOMID", "STATE",
+		       wd[1], "APPLIANCE", wd[2], "STATUS", wd[3], "GEN", "RESULT");
+	for (size_t i = 0; r == 0 && i < tb.n; i++)
+		print_row(&tb.rows[i], json, i == 0, wd);
+	if (r == 0 && json)
 		printf("\n]\n");
-	for (size_t i = 0; i < n; i++) {
-		free(rows[i].appliance);
-		free(rows[i].status);
-		free(rows[i].gen);
-		free(rows[i].result);
+	for (size_t i = 0; i < tb.n; i++) {
+		ctl_free_report(&tb.rows[i].rep);
+		if (tb.rows[i].open)
+			ctl_target_close(&tb.rows[i].t);
+		else
+			free(tb.rows[i].t.name);
 	}
-	free(rows);
-	ctl_free_doms(doms, n);
-	ctl_close(c);
-	return CTL_EXIT_OK;
+	free(tb.rows);
+	ctl_close(tb.xen);
+	return r;
 }
 
 /* ------------------------------------------------------------------- push */
@@ -413,11 +518,11 @@ static void print_guest_error(const char *path, const struct ctl_report *rep, ui
 }
 
 /* Why the wait ended without a verdict, with what the appliance last said. */
-static void print_no_verdict(const struct ctl_dom *d, uint64_t gen, const char *why,
+static void print_no_verdict(const struct ctl_target *t, uint64_t gen, const char *why,
 			     const struct ctl_report *rep)
 {
 	fprintf(stderr, "sluice-ctl: generation %" PRIu64 " pushed to ", gen);
-	put_dom(stderr, d);
+	ctl_put_target(stderr, t);
 	fprintf(stderr, ", but %s (status ", why);
 	ctl_put_escaped(stderr, rep && rep->status ? rep->status : "-",
 			rep && rep->status ? strlen(rep->status) : 1, true);
@@ -427,79 +532,93 @@ static void print_no_verdict(const struct ctl_dom *d, uint64_t gen, const char *
 	fputs(")\n", stderr);
 }
 
+/* A verdict on @gen in @rep: the exit status, or -1 when there is none yet. */
+static int verdict(struct ctl_target *t, const char *path, uint64_t gen,
+		   const struct ctl_report *rep)
+{
+	struct ctl_result res;
+	uint64_t active;
+
+	if (!rep->result || ctl_parse_result(rep->result, &res) < 0 || res.gen < gen)
+		return -1;
+	if (res.gen > gen) {
+		print_no_verdict(t, gen, "a later push superseded it", rep);
+		return CTL_EXIT_NOVERDICT;
+	}
+	if (res.ok) {
+		printf("applied generation %" PRIu64 ": ", gen);
+		ctl_put_escaped(stdout, res.summary, strlen(res.summary), true);
+		putchar('\n');
+		return CTL_EXIT_OK;
+	}
+	print_guest_error(path, rep, gen);
+	fputs("sluice-ctl: ", stderr);
+	ctl_put_target(stderr, t);
+	fprintf(stderr, " refused generation %" PRIu64, gen);
+	if (rep->active_gen && ctl_parse_u64(rep->active_gen, &active) == 0)
+		fprintf(stderr, "; generation %" PRIu64 " stays in force", active);
+	fputc('\n', stderr);
+	return CTL_EXIT_REJECTED;
+}
+
 /* Wait for the verdict on @gen and report it. Returns the exit status. */
-static int await_verdict(struct ctl *c, const struct ctl_dom *d, const char *path, uint64_t gen,
-			 double timeout_s)
+static int await_verdict(struct ctl_target *t, const char *path, uint64_t gen, double timeout_s)
 {
 	uint64_t deadline = ctl_now_ms() + (uint64_t)(timeout_s * 1000.0);
 	struct ctl_report rep = {0};
 	int r;
 
-	r = ctl_watch_start(c, d->domid);
+	r = t->ops->watch_start(t);
 	if (r < 0) {
-		fprintf(stderr, "sluice-ctl: cannot watch xenstore: %s\n", strerror(-r));
+		fprintf(stderr, "sluice-ctl: cannot watch the appliance's keys: %s\n",
+			strerror(-r));
 		return CTL_EXIT_SYSTEM;
 	}
 	for (;;) {
-		struct ctl_result res;
-		int alive;
-
 		/* Re-read everything on every wake-up: watch events only say "look again". */
-		r = ctl_read_report(c, d->domid, &rep);
+		r = ctl_read_report(t, &rep);
+		if (r < 0 && t->ops->alive(t) == 0) {
+			print_no_verdict(t, gen, "the appliance has gone away", NULL);
+			return CTL_EXIT_NOVERDICT;
+		}
 		if (r < 0) {
 			fprintf(stderr, "sluice-ctl: cannot read the appliance's result: %s\n",
 				strerror(-r));
 			return CTL_EXIT_SYSTEM;
 		}
-		if (rep.result && ctl_parse_result(rep.result, &res) == 0 && res.gen >= gen) {
-			uint64_t active;
-
-			if (res.gen > gen) {
-				print_no_verdict(d, gen, "a later push superseded it", &rep);
-				break;
-			}
-			if (res.ok) {
-				printf("applied generation %" PRIu64 ": %" PRIu64 " rule%s\n", gen,
-				       res.nrules, plural(res.nrules));
-				ctl_free_report(&rep);
-				return CTL_EXIT_OK;
-			}
-			print_guest_error(path, &rep, gen);
-			fputs("sluice-ctl: ", stderr);
-			put_dom(stderr, d);
-			fprintf(stderr, " refused generation %" PRIu64, gen);
-			if (rep.active_gen && ctl_parse_u64(rep.active_gen, &active) == 0)
-				fprintf(stderr, "; generation %" PRIu64 " stays in force", active);
-			fputc('\n', stderr);
-			ctl_free_report(&rep);
-			return CTL_EXIT_REJECTED;
-		}
+		r = verdict(t, path, gen, &rep);
+		if (r >= 0)
+			break;
+		r = CTL_EXIT_NOVERDICT;
 		if (rep.status && strcmp(rep.status, "stopping") == 0) {
-			print_no_verdict(d, gen, "the appliance is stopping", &rep);
+			print_no_verdict(t, gen, "the appliance is stopping", &rep);
 			break;
 		}
-		alive = ctl_domain_alive(c, d->domid);
-		if (alive == 0) {
-			print_no_verdict(d, gen, "the domain has shut down or gone away", &rep);
+		if (t->ops->alive(t) == 0) {
+			print_no_verdict(t, gen,
+					 t->is_socket ? "the appliance has gone away"
+						      : "the domain has shut down or gone away",
+					 &rep);
 			break;
 		}
-		r = ctl_wait(c, deadline);
+		r = t->ops->wait(t, deadline);
 		if (r == -ETIMEDOUT) {
 			char why[96];
 
 			snprintf(why, sizeof(why), "no verdict came within %g s", timeout_s);
-			print_no_verdict(d, gen, why, &rep);
+			print_no_verdict(t, gen, why, &rep);
+			r = CTL_EXIT_NOVERDICT;
 			break;
 		}
 		if (r < 0) {
-			fprintf(stderr, "sluice-ctl: waiting on xenstore: %s\n", strerror(-r));
-			ctl_free_report(&rep);
-			return CTL_EXIT_SYSTEM;
+			fprintf(stderr, "sluice-ctl: waiting on the appliance: %s\n", strerror(-r));
+			r = CTL_EXIT_SYSTEM;
+			break;
 		}
 		ctl_free_report(&rep);
 	}
 	ctl_free_report(&rep);
-	return CTL_EXIT_NOVERDICT;
+	return r;
 }
 
 static int parse_timeout(const char *s, double *out)
@@ -515,6 +634,28 @@ static int parse_timeout(const char *s, double *out)
 	return 0;
 }
 
+/* Connect, check that the target takes @path's kind of configuration, and validate. */
+static int push_prepare(const char *arg, const char *path, const char *text, size_t len,
+			bool validate, struct ctl_target *t, struct ctl **xen)
+{
+	char *kind = NULL, summary[128];
+	int r = open_target(arg, t, xen);
+
+	if (r == 0)
+		r = check_appliance(t, true, &kind);
+	if (r == 0 && t->ops->alive(t) != 1) {
+		fputs("sluice-ctl: ", stderr);
+		ctl_put_target(stderr, t);
+		fputs(" is shutting down\n", stderr);
+		r = CTL_EXIT_USAGE;
+	}
+	/* Nothing is written before the file has passed the appliance's own parser. */
+	if (r == 0 && validate)
+		r = ctl_validator(kind)->check(path, text, len, summary, sizeof(summary));
+	free(kind);
+	return r;
+}
+
 static int cmd_push(int argc, char **argv)
 {
 	enum { OPT_NO_VALIDATE = 256 };
@@ -526,11 +667,10 @@ static int cmd_push(int argc, char **argv)
 	};
 	double timeout_s = DEFAULT_TIMEOUT_S;
 	bool validate = true;
-	const char *domain, *path;
-	unsigned int nrules = 0;
+	const char *path;
+	struct ctl_target t = {0};
+	struct ctl *xen = NULL;
 	uint64_t gen, active;
-	struct ctl_dom d = {0};
-	struct ctl *c;
 	size_t len;
 	char *text;
 	int opt, r;
@@ -553,121 +693,94 @@ static int cmd_push(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2)
-		return usage_error("%s: needs DOMAIN and FILE", "push");
-	domain = argv[optind];
+		return usage_error("%s: needs TARGET and FILE", "push");
 	path = argv[optind + 1];
-
-	/* The file first: a bad one must not cost a connection, let alone a generation. */
 	r = read_rules(path, &text, &len);
 	if (r)
 		return r;
-	if (validate) {
-		r = check_rules(path, text, len, &nrules);
-		if (r) {
-			free(text);
-			return r;
+	r = push_prepare(argv[optind], path, text, len, validate, &t, &xen);
+	if (r == 0) {
+		r = ctl_push(&t, text, len, &gen, &active);
+		if (r < 0) {
+			fputs("sluice-ctl: cannot push to ", stderr);
+			ctl_put_target(stderr, &t);
+			if (r == -EPROTO)
+				fprintf(stderr, ": its %s or %s is not a number\n",
+					CTL_KEY_ACTIVE_GEN, CTL_KEY_CONFIG_GEN);
+			else
+				fprintf(stderr, ": %s\n", strerror(-r));
+			r = CTL_EXIT_SYSTEM;
+		} else if (timeout_s == 0) {
+			printf("pushed generation %" PRIu64 " (active: %" PRIu64 ")\n", gen,
+			       active);
+		} else {
+			r = await_verdict(&t, path, gen, timeout_s);
 		}
 	}
-	r = connect_or_fail(&c);
-	if (r) {
-		free(text);
-		return r;
-	}
-	r = find_domain(c, domain, &d);
-	if (r == 0)
-		r = check_appliance(c, &d, "firewall", NULL);
-	if (r == 0 && ctl_domain_alive(c, d.domid) != 1) {
-		fputs("sluice-ctl: ", stderr);
-		put_dom(stderr, &d);
-		fputs(" is shutting down\n", stderr);
-		r = CTL_EXIT_USAGE;
-	}
-	if (r) {
-		free(d.name);
-		free(text);
-		ctl_close(c);
-		return r;
-	}
-	r = ctl_push(c, d.domid, text, len, &gen, &active);
 	free(text);
-	if (r < 0) {
-		fputs("sluice-ctl: cannot push to ", stderr);
-		put_dom(stderr, &d);
-		if (r == -EPROTO)
-			fprintf(stderr, ": its %s or %s is not a number\n", CTL_KEY_ACTIVE_GEN,
-				CTL_KEY_CONFIG_GEN);
-		else
-			fprintf(stderr, ": %s\n", strerror(-r));
-		free(d.name);
-		ctl_close(c);
-		return CTL_EXIT_SYSTEM;
-	}
-	if (timeout_s == 0) {
-		printf("pushed generation %" PRIu64 " (active: %" PRIu64 ")\n", gen, active);
-		r = CTL_EXIT_OK;
-	} else {
-		r = await_verdict(c, &d, path, gen, timeout_s);
-	}
-	free(d.name);
-	ctl_close(c);
+	close_target(&t, xen);
 	return r;
 }
 
 /* ------------------------------------------------------------------ stats */
 
-static int cmd_stats(int argc, char **argv)
+static int parse_json_opt(int argc, char **argv, bool *json)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct ctl_dom d = {0};
-	char *kind = NULL, *stats = NULL;
-	struct ctl *c;
-	bool json = false;
-	size_t len;
-	int opt, r;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
-			json = true;
+			*json = true;
 			break;
 		case 'h':
 			usage(stdout);
-			return CTL_EXIT_OK;
+			return -1;
 		default:
 			return bad_option();
 		}
 	}
-	if (argc - optind != 1)
-		return usage_error("%s: needs DOMAIN", "stats");
-	r = connect_or_fail(&c);
-	if (r)
-		return r;
-	r = find_domain(c, argv[optind], &d);
-	if (r == 0)
-		r = check_appliance(c, &d, NULL, &kind);
-	if (r == 0) {
-		r = ctl_read_chunked(c, d.domid, CTL_KEY_STATS, &stats, &len);
-		if (r == -ENOENT) {
-			fputs("sluice-ctl: ", stderr);
-			put_dom(stderr, &d);
-			fprintf(stderr, " publishes no statistics (no %s/count)\n", CTL_KEY_STATS);
-			r = CTL_EXIT_NOVERDICT;
-		} else if (r < 0) {
-			fputs("sluice-ctl: ", stderr);
-			put_dom(stderr, &d);
-			fprintf(stderr, ": cannot read %s: %s\n", CTL_KEY_STATS,
-				r == -EINVAL ? "malformed chunks" : strerror(-r));
-			r = CTL_EXIT_SYSTEM;
-		}
+	return 0;
+}
+
+/* "name": ..., "domid": N or "socket": ..., for the JSON outputs. */
+static void put_json_target(const struct ctl_target *t)
+{
+	put_json_field("name", t->name, false, false);
+	if (t->is_socket)
+		put_json_field("socket", t->name, false, false);
+	else
+		printf("\"domid\": %" PRIu32 ", ", t->domid);
+}
+
+static int print_stats(struct ctl_target *t, const char *kind, bool json)
+{
+	char *stats = NULL;
+	size_t len;
+	int r = ctl_read_chunked(t, CTL_KEY_STATS, &stats, &len);
+
+	if (r == -ENOENT) {
+		fputs("sluice-ctl: ", stderr);
+		ctl_put_target(stderr, t);
+		fprintf(stderr, " publishes no statistics (no %s/count)\n", CTL_KEY_STATS);
+		return CTL_EXIT_NOVERDICT;
 	}
-	if (r == 0 && json) {
+	if (r < 0) {
+		fputs("sluice-ctl: ", stderr);
+		ctl_put_target(stderr, t);
+		fprintf(stderr, ": cannot read %s: %s\n", CTL_KEY_STATS,
+			r == -EINVAL ? "malformed chunks" : strerror(-r));
+		return CTL_EXIT_SYSTEM;
+	}
+	r = 0;
+	if (json) {
 		printf("{");
-		put_json_field("name", d.name, false, false);
-		printf("\"domid\": %" PRIu32 ", ", d.domid);
+		put_json_target(t);
 		put_json_field("appliance", kind, false, false);
 		printf("\"stats\": ");
 		if (ctl_put_stats_json(stdout, stats, len) < 0) {
@@ -677,16 +790,146 @@ static int cmd_stats(int argc, char **argv)
 		printf(", \"text\": ");
 		ctl_put_json(stdout, stats, len);
 		printf("}\n");
-	} else if (r == 0) {
+	} else {
 		ctl_put_escaped(stdout, stats, len, false);
 		if (len && stats[len - 1] != '\n')
 			putchar('\n');
 	}
 	free(stats);
-	free(kind);
-	free(d.name);
-	ctl_close(c);
 	return r;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	struct ctl_target t = {0};
+	struct ctl *xen = NULL;
+	char *kind = NULL;
+	bool json = false;
+	int r = parse_json_opt(argc, argv, &json);
+
+	if (r)
+		return r < 0 ? CTL_EXIT_OK : r;
+	if (argc - optind != 1)
+		return usage_error("%s: needs TARGET", "stats");
+	r = open_target(argv[optind], &t, &xen);
+	if (r == 0)
+		r = check_appliance(&t, false, &kind);
+	if (r == 0)
+		r = print_stats(&t, kind, json);
+	free(kind);
+	close_target(&t, xen);
+	return r;
+}
+
+/* ----------------------------------------------------------------- status */
+
+static int cmd_status(int argc, char **argv)
+{
+	static const char *const names[] = {"appliance", "status", "active_generation", "result",
+					    "error"};
+	struct ctl_target t = {0};
+	struct ctl_report rep = {0};
+	struct ctl *xen = NULL;
+	bool json = false;
+	int r = parse_json_opt(argc, argv, &json);
+
+	if (r)
+		return r < 0 ? CTL_EXIT_OK : r;
+	if (argc - optind != 1)
+		return usage_error("%s: needs TARGET", "status");
+	r = open_target(argv[optind], &t, &xen);
+	if (r == 0)
+		r = check_appliance(&t, false, NULL);
+	if (r == 0 && ctl_read_report(&t, &rep) < 0) {
+		fprintf(stderr, "sluice-ctl: cannot read the appliance's keys\n");
+		r = CTL_EXIT_SYSTEM;
+	}
+	if (r == 0) {
+		const char *vals[] = {rep.appliance, rep.status, rep.active_gen, rep.result,
+				      rep.error};
+
+		if (json)
+			printf("{");
+		if (json)
+			put_json_target(&t);
+		for (size_t i = 0; i < 5; i++) {
+			if (json) {
+				put_json_field(names[i], vals[i], i == 2, i == 4);
+				continue;
+			}
+			printf("%-18s ", names[i]);
+			put_cell(vals[i], 0);
+			putchar('\n');
+		}
+		if (json)
+			printf("}\n");
+	}
+	ctl_free_report(&rep);
+	close_target(&t, xen);
+	return r;
+}
+
+/* ------------------------------------------------------------- wait-ready */
+
+/* 0 once status is ready, else CTL_EXIT_NOVERDICT (gone, or past @deadline). */
+static int await_ready(struct ctl_target *t, uint64_t deadline)
+{
+	for (;;) {
+		char *st = ctl_read(t, CTL_KEY_STATUS, NULL);
+		bool ready = st && strcmp(st, "ready") == 0;
+
+		free(st);
+		if (ready)
+			return 0;
+		if (t->ops->alive(t) == 0 || t->ops->wait(t, deadline) == -ETIMEDOUT)
+			return CTL_EXIT_NOVERDICT;
+	}
+}
+
+static int cmd_wait_ready(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	double timeout_s = DEFAULT_TIMEOUT_S;
+	struct ctl_target t = {0};
+	struct ctl *xen = NULL;
+	uint64_t deadline;
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			if (parse_timeout(optarg, &timeout_s) < 0)
+				return usage_error("wait-ready: bad timeout '%s'", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return CTL_EXIT_OK;
+		default:
+			return bad_option();
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("%s: needs TARGET", "wait-ready");
+	deadline = ctl_now_ms() + (uint64_t)(timeout_s * 1000.0);
+	/* The socket may not exist yet, nor the domain: both are retried until the deadline. */
+	for (;;) {
+		r = open_target(argv[optind], &t, &xen);
+		if (r == 0 && (r = t.ops->watch_start(&t)) == 0)
+			r = await_ready(&t, deadline);
+		close_target(&t, xen);
+		if (r == 0 || ctl_now_ms() >= deadline)
+			break;
+		usleep(100 * 1000);
+	}
+	if (r == 0)
+		printf("%s: ready\n", argv[optind]);
+	else
+		fprintf(stderr, "sluice-ctl: %s: not ready within %g s\n", argv[optind], timeout_s);
+	return r ? CTL_EXIT_NOVERDICT : CTL_EXIT_OK;
 }
 
 /* --------------------------------------------------------------- validate */
@@ -694,16 +937,24 @@ static int cmd_stats(int argc, char **argv)
 static int cmd_validate(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{"appliance", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	unsigned int nrules;
+	const struct ctl_validator *v = ctl_validator("firewall");
+	char summary[128];
 	size_t len;
 	char *text;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "a:h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'a':
+			v = ctl_validator(optarg);
+			if (!v)
+				return usage_error("validate: no parser for appliance '%s'",
+						   optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return CTL_EXIT_OK;
@@ -716,10 +967,10 @@ static int cmd_validate(int argc, char **argv)
 	r = read_rules(argv[optind], &text, &len);
 	if (r)
 		return r;
-	r = check_rules(argv[optind], text, len, &nrules);
+	r = v->check(argv[optind], text, len, summary, sizeof(summary));
 	free(text);
 	if (r == 0)
-		printf("%s: ok, %u rule%s\n", argv[optind], nrules, plural(nrules));
+		printf("%s: ok, %s\n", argv[optind], summary);
 	return r;
 }
 
@@ -733,10 +984,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
-		{"list", cmd_list},
-		{"push", cmd_push},
-		{"stats", cmd_stats},
-		{"validate", cmd_validate},
+		{"list", cmd_list}, {"status", cmd_status}, {"wait-ready", cmd_wait_ready},
+		{"push", cmd_push}, {"stats", cmd_stats},   {"validate", cmd_validate},
 	};
 	int opt;
 

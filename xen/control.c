@@ -14,6 +14,7 @@
 #include <xen/memory.h>
 
 #include "sluice/evloop.h"
+#include "sluice/hostcfg_be.h"
 #include "sluice/kernel.h"
 #include "sluice/mm.h"
 #include "sluice/plat.h"
@@ -47,6 +48,7 @@ static void xs_work_fn(struct work *w)
 {
 	(void)w;
 	xs_poll(&xen_xs);
+	hc_xen_event(); /* the host channel's reply, if it was waiting for one */
 	xs_dispatch_watches(&xen_xs);
 	if (xs_rx_pending(&xen_xs)) /* each poll is bounded: come back for the rest */
 		work_post(&xs_work);
@@ -232,6 +234,7 @@ int xen_control_init(void)
 	rc = xs_watch(&xen_xs, &shutdown_watch);
 	if (rc == 0)
 		xen_publish("status", "booting");
+	hc_set_backend(&hc_xen_backend); /* the host channel is xenstore from now on */
 	return rc;
 }
 
@@ -239,7 +242,7 @@ void xen_publish(const char *key, const char *value)
 {
 	char path[96];
 
-	snprintf(path, sizeof(path), "data/sluice/%s", key);
+	snprintf(path, sizeof(path), HK_XS_DIR "/%s", key);
 	if (xs_write(&xen_xs, 0, path, value, strlen(value)) < 0)
 		kprintf("xen: cannot publish %s = '%s'\n", path, value);
 }

@@ -385,6 +385,21 @@ static int write_chunks(struct xs_client *c, uint32_t tx, const char *path, cons
 	return r;
 }
 
+int xs_write_chunked_tx(struct xs_client *c, uint32_t tx, const char *path, const void *val,
+			size_t len)
+{
+	int r = check_chunk_base(path);
+
+	if (r < 0)
+		return r;
+	if ((!val && len) || !tx)
+		return -EINVAL;
+	if (len > (size_t)XS_CHUNK_DATA * XS_CHUNK_COUNT_MAX)
+		return -E2BIG;
+	return write_chunks(c, tx, path, val, len,
+			    (unsigned int)((len + XS_CHUNK_DATA - 1) / XS_CHUNK_DATA));
+}
+
 int xs_write_chunked(struct xs_client *c, const char *path, const void *val, size_t len)
 {
 	unsigned int count;

@@ -97,6 +97,12 @@ static int rx_message(struct xs_client *c)
 	c->rx_buf[len] = '\0';
 	if (c->rx_hdr.type == XS_WATCH_EVENT)
 		return queue_event(c, c->rx_buf, len);
+	if (c->a_busy && !c->a_ready && c->rx_hdr.req_id == c->a_id) {
+		c->a_hdr = c->rx_hdr;
+		memcpy(c->a_reply, c->rx_buf, len + 1);
+		c->a_ready = true;
+		return 0;
+	}
 	if (c->waiting && !c->reply_ready && c->rx_hdr.req_id == c->wait_id) {
 		/* Matched by id, not by order. Copied so that what follows it can be read on. */
 		c->reply_hdr = c->rx_hdr;
@@ -258,6 +264,112 @@ static int wait_reply(struct xs_client *c, uint64_t deadline)
 	}
 }
 
+/*
+ * The rest of a partly sent asynchronous request goes first: bytes of two
+ * messages must never interleave in the ring.
+ */
+static int async_finish(struct xs_client *c, uint64_t deadline)
+{
+	bool started = true;
+	int r;
+
+	if (!c->a_busy || c->a_sent == c->a_len)
+		return 0;
+	r = ring_put(c, c->a_out + c->a_sent, c->a_len - c->a_sent, deadline, &started);
+	if (r < 0)
+		return xs_break(c); /* half a message in the ring: the stream is lost */
+	c->a_sent = c->a_len;
+	return 0;
+}
+
+/* Put as much of the asynchronous request as fits, without waiting. */
+void xs_async_pump(struct xs_client *c)
+{
+	volatile struct xenstore_domain_interface *in = c->intf;
+
+	while (!c->broken && c->a_busy && c->a_sent < c->a_len) {
+		uint32_t cons = in->req_cons, prod = in->req_prod, used, off, chunk;
+
+		mb(); /* see the consumer's index before overwriting the space it freed */
+		used = prod - cons;
+		if (used > XENSTORE_RING_SIZE) {
+			xs_break(c);
+			return;
+		}
+		if (used == XENSTORE_RING_SIZE)
+			return; /* xenstored notifies us when it has read */
+		off = MASK_XENSTORE_IDX(prod);
+		chunk = min_u32(XENSTORE_RING_SIZE - used, XENSTORE_RING_SIZE - off);
+		chunk = min_u32(chunk, c->a_len - c->a_sent);
+		memcpy((char *)in->req + off, c->a_out + c->a_sent, chunk);
+		wmb(); /* the bytes before the index that publishes them */
+		in->req_prod = prod + chunk;
+		c->a_sent += chunk;
+		c->ops->notify(c->ctx);
+	}
+}
+
+static uint32_t next_req_id(struct xs_client *c);
+
+int xs_async_send(struct xs_client *c, uint32_t type, uint32_t tx, const struct xs_seg *seg,
+		  unsigned int nseg)
+{
+	struct xsd_sockmsg h = {.type = type, .tx_id = tx};
+	size_t len = 0;
+
+	if (c->broken)
+		return -EIO;
+	if (c->a_busy)
+		return -EBUSY;
+	for (unsigned int i = 0; i < nseg; i++) {
+		/* Never send an oversized request: xenstored kills the connection. */
+		if (seg[i].len > XENSTORE_PAYLOAD_MAX - len)
+			return -E2BIG;
+		memcpy(c->a_out + sizeof(h) + len, seg[i].p, seg[i].len);
+		len += seg[i].len;
+	}
+	h.len = (uint32_t)len;
+	h.req_id = next_req_id(c);
+	memcpy(c->a_out, &h, sizeof(h));
+	c->a_len = (uint32_t)(sizeof(h) + len);
+	c->a_sent = 0;
+	c->a_id = h.req_id;
+	c->a_ready = false;
+	c->a_busy = true;
+	xs_async_pump(c);
+	return c->broken ? -EIO : 0;
+}
+
+int xs_async_take(struct xs_client *c, uint32_t *type, const char **reply, uint32_t *len)
+{
+	if (!c->a_busy)
+		return -EINVAL;
+	xs_async_pump(c);
+	if (!c->a_ready && rx_process(c) < 0)
+		return -EIO;
+	if (c->broken)
+		return -EIO;
+	if (!c->a_ready)
+		return 0;
+	c->a_busy = false;
+	*type = c->a_hdr.type;
+	*reply = c->a_reply;
+	*len = c->a_hdr.len;
+	return 1;
+}
+
+void xs_async_cancel(struct xs_client *c)
+{
+	/* A request still partly unsent would corrupt the stream: finish it first. */
+	if (c->a_busy && c->a_sent < c->a_len) {
+		uint64_t now = c->ops->now_ns(c->ctx);
+
+		async_finish(c, now + c->timeout_ns);
+	}
+	c->a_busy = false;
+	c->a_ready = false;
+}
+
 static uint32_t next_req_id(struct xs_client *c)
 {
 	/* Skip 0, the id of watch events, so a reply is never confused with one. */
@@ -291,7 +403,9 @@ int xs_talk(struct xs_client *c, uint32_t type, uint32_t tx, const struct xs_seg
 	deadline = now > UINT64_MAX - c->timeout_ns ? UINT64_MAX : now + c->timeout_ns;
 	c->waiting = true;
 	c->wait_id = h.req_id;
-	r = send_request(c, &h, seg, nseg, deadline);
+	r = async_finish(c, deadline);
+	if (r == 0)
+		r = send_request(c, &h, seg, nseg, deadline);
 	if (r == 0)
 		r = wait_reply(c, deadline);
 	c->waiting = false;

@@ -196,15 +196,12 @@ static int start(struct nf_app *app, void *arg)
 		return rc;
 	}
 	fw_stats_start(ctx);
-	if (plat_kind == PLAT_XEN)
-		fw_config_xen_start(); /* failures are reported; the boot rules stay */
+	fw_config_start(); /* failures are reported; the boot rules stay */
 	return 0;
 }
 
 static int fw_main(void)
 {
-	if (plat->publish)
-		plat->publish("appliance", "firewall");
 	nf_app_init(&fw.app, "firewall", "fw", &fw.graph);
 	return nf_app_main(&fw.app, start, &fw);
 }

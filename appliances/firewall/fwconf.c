@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Pure parsing for the firewall's configuration: inline rules and the
- * xenstore generation counter (routes: nf/route_parse.c).
+ * Pure parsing for the firewall's configuration: inline rules (routes:
+ * nf/route_parse.c; generations: nf/confchan.c).
  *
- * Every input here is hostile text (the kernel command line, xenstore):
- * parsers are strict (canonical numbers, no leading zeros, no trailing
- * bytes), bounded, and never echo the input into messages; text that must
- * be shown is passed through fwconf_sanitize() first.
+ * Every input here is hostile text (the kernel command line): the parser
+ * is bounded and never echoes the input into messages.
  *
  * Pure logic: built into the kernel and into host tests.
  */
@@ -48,49 +46,4 @@ unsigned int fwconf_inline(char *text)
 		}
 	}
 	return lines;
-}
-
-void fwconf_sanitize(const char *in, size_t inlen, char *out, size_t len)
-{
-	size_t n = 0;
-
-	if (len == 0)
-		return;
-	for (size_t i = 0; i < inlen && n + 1 < len; i++)
-		out[n++] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
-	out[n] = '\0';
-}
-
-int fwconf_generation(const char *val, size_t len, uint64_t last, uint64_t *gen, char *err,
-		      size_t errlen)
-{
-	uint64_t g = 0;
-
-	/* Canonical decimal only: "007", "+7" or "7\n" are not what a writer meant by 7. */
-	if (len == 0 || len > 20 || (len > 1 && val[0] == '0')) {
-		snprintf(err, errlen, "not a decimal number");
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned int d = (unsigned char)val[i] - '0';
-
-		if (d > 9 || g > (UINT64_MAX - d) / 10) {
-			snprintf(err, errlen, "not a decimal number");
-			return -EINVAL;
-		}
-		g = g * 10 + d;
-	}
-	if (g == 0) {
-		snprintf(err, errlen, "not a generation (they start at 1)");
-		return -EINVAL;
-	}
-	*gen = g;
-	if (g == last)
-		return 1; /* handled already: a watch fires spuriously */
-	if (g < last) {
-		snprintf(err, errlen, "stale: generation %llu is not above %llu",
-			 (unsigned long long)g, (unsigned long long)last);
-		return -ESTALE;
-	}
-	return 0;
 }

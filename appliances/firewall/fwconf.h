@@ -16,14 +16,4 @@
  * Returns the number of lines.
  */
 unsigned int fwconf_inline(char *text);
-/*
- * A config-generation value: canonical decimal, above @last. 0, 1 (equal
- * to @last: handled already), -EINVAL (not a number: reason in @err),
- * -ESTALE (not above @last).
- */
-int fwconf_generation(const char *val, size_t len, uint64_t last, uint64_t *gen, char *err,
-		      size_t errlen);
-/* Copy @in to @out (cap @len) keeping printable ASCII and replacing the rest with '?'. */
-void fwconf_sanitize(const char *in, size_t inlen, char *out, size_t len);
-
 #endif

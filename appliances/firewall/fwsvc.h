@@ -10,8 +10,8 @@
 
 /* Boot rules from rules= / rules-file= into ctx->filter: 0, or -errno with a message printed. */
 int fw_config_boot(struct fw_ctx *ctx);
-/* Xen: announce the appliance and watch for rule updates. */
-int fw_config_xen_start(void);
+/* Publish the boot rules' verdict and watch the host channel for rule updates. */
+int fw_config_start(void);
 /* Active generation (0: the boot rules). */
 uint64_t fw_config_generation(void);
 

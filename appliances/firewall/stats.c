@@ -7,10 +7,10 @@
  * ruleset and carried across swaps), the connection table's, the
  * pipeline's, each a section of the shared stats registry
  * (sluice/nf/stats.h) in the order docs/firewall.md gives. Every
- * stats-interval-ms they are written to xenstore as one chunked value,
- * data/sluice/stats (only when they changed: an idle appliance makes no
- * xenstore traffic), and printed on the console with stats-console=1; the
- * final values are printed at shutdown.
+ * stats-interval-ms they are published on the host channel as one chunked
+ * value, stats (only when they changed: an idle appliance makes no host
+ * traffic; sluice/nf/confchan.h), and printed on the console with
+ * stats-console=1; the final values are printed at shutdown.
  *
  * Logging: each fired `log` prints one line through the shared layer's
  * rate-limited log (sluice/nf/log.h: log-rate per second, log-burst).
@@ -26,11 +26,11 @@
 #include "fwsvc.h"
 #include "sluice/crc32.h"
 #include "sluice/evloop.h"
+#include "sluice/hostcfg.h"
 #include "sluice/kernel.h"
+#include "sluice/nf/confchan.h"
 #include "sluice/nf/log.h"
 #include "sluice/nf/stats.h"
-#include "sluice/plat.h"
-#include "sluice/xen_plat.h"
 
 #define STATS_TAIL 128 /* room kept for the truncation line */
 #define MS 1000000ull
@@ -40,9 +40,7 @@ typedef unsigned long long ull;
 static struct fw_ctx *ctx;  /* the firewall's, given at start */
 static struct nf_log lines; /* `log` statements' lines */
 static struct timer stats_timer;
-static uint32_t last_crc;
-static bool published_once, publish_failing;
-static char text[NF_STATS_TEXT]; /* published: the host reads it whole */
+static struct nf_publisher publisher;
 static struct nf_stats_section sec_gen, sec_ct, sec_reject, sec_rules;
 
 /* ---- logging ---- */
@@ -122,31 +120,10 @@ static void add_sections(struct fw_ctx *c)
 
 /* ---- publishing ---- */
 
-static void publish(void)
-{
-	size_t n = nf_stats_format(&ctx->app.stats, text, sizeof(text));
-	uint32_t crc = crc32_update(0, text, n);
-	int rc;
-
-	if (published_once && crc == last_crc)
-		return; /* nothing moved: no xenstore traffic */
-	rc = xs_write_chunked(&xen_xs, "data/sluice/stats", text, n);
-	if (rc < 0) {
-		if (!publish_failing)
-			printf("firewall: cannot publish data/sluice/stats (%d)\n", rc);
-		publish_failing = true;
-		return;
-	}
-	publish_failing = false;
-	published_once = true;
-	last_crc = crc;
-}
-
 static void stats_tick(struct timer *t, void *arg)
 {
 	(void)arg;
-	if (plat_kind == PLAT_XEN)
-		publish();
+	nf_publish(&publisher);
 	if (ctx->opts.stats_console)
 		nf_app_print(&ctx->app);
 	timer_arm_in(t, ctx->opts.stats_interval_ms * MS);
@@ -159,11 +136,13 @@ int fw_stats_start(struct fw_ctx *c)
 	nf_log_init(&lines, "fw", ctx->opts.log_rate, ctx->opts.log_burst, now_ns(),
 		    ctx->opts.logsink);
 	timer_init(&stats_timer, stats_tick, NULL);
-	/* Nowhere to publish and nothing to print: no timer waking an idle appliance. */
-	if (!ctx->opts.stats_interval_ms || (plat_kind != PLAT_XEN && !ctx->opts.stats_console))
+	/* Nobody to publish to and nothing to print: no timer waking an idle appliance. */
+	if (!ctx->opts.stats_interval_ms || (!hc_present() && !ctx->opts.stats_console))
 		return 0;
-	if (plat_kind == PLAT_XEN)
-		publish(); /* the host can read the counters' shape from the start */
+	/* The text is the publisher's own: it belongs to the host channel while a write runs. */
+	if (nf_publish_init(&publisher, &ctx->app.stats, "firewall", NF_STATS_TEXT) < 0)
+		printf("firewall: no memory to publish the counters\n");
+	nf_publish(&publisher); /* the host can read the counters' shape from the start */
 	timer_arm_in(&stats_timer, ctx->opts.stats_interval_ms * MS);
 	return 0;
 }

@@ -12,7 +12,8 @@ KERNEL_SRCS += \
 	drivers/virtio/virtio_mmio.c \
 	drivers/virtio/virtio_probe.c \
 	drivers/virtio/virtio_net.c \
-	drivers/virtio/virtio_blk.c
+	drivers/virtio/virtio_blk.c \
+	drivers/virtio/virtio_console.c
 
 NETTEST_SRCS = tests/boot/nettest.c
 NETTEST_OBJS = $(addprefix k/,$(NETTEST_SRCS:.c=.o))

@@ -33,11 +33,12 @@
 
 #define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_CONSOLE 3
 
 /* Device types a driver exists for: the transports leave all others alone. */
 static inline bool virtio_id_supported(uint32_t id)
 {
-	return id == VIRTIO_ID_NET || id == VIRTIO_ID_BLOCK;
+	return id == VIRTIO_ID_NET || id == VIRTIO_ID_BLOCK || id == VIRTIO_ID_CONSOLE;
 }
 
 /* Why an interrupt was raised (the ISR bits of §4.1.4.5 and §4.2.2). */
@@ -253,5 +254,6 @@ int virtio_negotiate(struct virtio_dev *d, uint64_t wanted);
  */
 int virtio_net_attach(struct virtio_dev *d);
 int virtio_blk_attach(struct virtio_dev *d);
+int virtio_console_attach(struct virtio_dev *d);
 
 #endif

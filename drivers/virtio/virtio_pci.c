@@ -29,6 +29,7 @@
 /* Transitional devices (§4.1.2.3): IDs 0x1000-0x103f, legacy registers in BAR0. */
 #define VIRTIO_PCI_NET_TRANSITIONAL 0x1000
 #define VIRTIO_PCI_BLOCK_TRANSITIONAL 0x1001
+#define VIRTIO_PCI_CONSOLE_TRANSITIONAL 0x1003
 #define VIRTIO_PCI_TRANSITIONAL_LAST 0x103f
 /* Modern-only devices: 0x1040 + the virtio device type (§4.1.2.1). */
 #define VIRTIO_PCI_MODERN_BASE 0x1040
@@ -442,6 +443,8 @@ static uint16_t vpci_device_type(uint16_t pci_device)
 		type = VIRTIO_ID_NET;
 	else if (pci_device == VIRTIO_PCI_BLOCK_TRANSITIONAL)
 		type = VIRTIO_ID_BLOCK;
+	else if (pci_device == VIRTIO_PCI_CONSOLE_TRANSITIONAL)
+		type = VIRTIO_ID_CONSOLE;
 	else if (pci_device >= VIRTIO_PCI_MODERN_BASE && pci_device <= VIRTIO_PCI_MODERN_LAST)
 		type = (uint16_t)(pci_device - VIRTIO_PCI_MODERN_BASE);
 	return virtio_id_supported(type) ? type : 0;

@@ -20,6 +20,8 @@ static int attach(struct virtio_dev *d)
 		return virtio_net_attach(d);
 	case VIRTIO_ID_BLOCK:
 		return virtio_blk_attach(d);
+	case VIRTIO_ID_CONSOLE:
+		return virtio_console_attach(d);
 	default:
 		return -ENODEV;
 	}

@@ -37,7 +37,11 @@ struct plat_ops {
 	 * after the command line is parsed. 0 or -errno.
 	 */
 	int (*probe_devices)(void);
-	/* Optional: publish a key for the host to read (Xen: data/sluice/<key>). */
+	/*
+	 * Optional: publish a key for the host to read, synchronously (Xen:
+	 * data/sluice/<key>). For the kernel's own status and test images;
+	 * appliances use the host channel (sluice/hostcfg.h).
+	 */
 	void (*publish)(const char *key, const char *value);
 	/* Stop the VM with an exit status; never returns. */
 	void (*shutdown)(int status) __attribute__((noreturn));

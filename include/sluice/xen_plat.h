@@ -35,4 +35,9 @@ int xen_evtchn_send(uint32_t port);
 int xen_control_init(void);
 void xen_publish(const char *key, const char *value);
 
+/* hostcfg_xen.c: the host channel over xenstore. */
+extern const struct hc_backend hc_xen_backend;
+/* The xenstore event channel fired: a reply may be waiting for the host channel. */
+void hc_xen_event(void);
+
 #endif

@@ -25,15 +25,17 @@
 
 #include <xen/io/xs_wire.h>
 
+#include "sluice/hostkeys.h"
+
 #define XS_DEFAULT_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
-#define XS_EVQ_LEN 32	       /* queued watch events; more fold into a per-watch flag */
-#define XS_EVENT_PATH_MAX 256  /* bytes of a queued event path, with the NUL */
-#define XS_TOKEN_MAX 32	       /* bytes of a watch token, with the NUL */
-#define XS_PRINTF_MAX 256      /* bytes of an xs_printf value, with the NUL */
-#define XS_TX_RETRIES 8	       /* transaction redos on EAGAIN before giving up */
-#define XS_CHUNK_DATA 2048     /* value bytes per chunk of a chunked value */
-#define XS_CHUNK_COUNT_MAX 256 /* chunks per chunked value (512 KiB) */
-#define XS_CHUNK_PATH_MAX 200  /* bytes of a chunked value's base path, without the NUL */
+#define XS_EVQ_LEN 32		    /* queued watch events; more fold into a per-watch flag */
+#define XS_EVENT_PATH_MAX 256	    /* bytes of a queued event path, with the NUL */
+#define XS_TOKEN_MAX 32		    /* bytes of a watch token, with the NUL */
+#define XS_PRINTF_MAX 256	    /* bytes of an xs_printf value, with the NUL */
+#define XS_TX_RETRIES 8		    /* transaction redos on EAGAIN before giving up */
+#define XS_CHUNK_DATA HK_CHUNK_DATA /* value bytes per chunk (the host channel's format) */
+#define XS_CHUNK_COUNT_MAX HK_CHUNK_COUNT_MAX /* chunks per chunked value (512 KiB) */
+#define XS_CHUNK_PATH_MAX 200 /* bytes of a chunked value's base path, without the NUL */
 
 struct xs_ops {
 	/* Kick the xenstore event channel (EVTCHNOP_send). */
@@ -103,6 +105,15 @@ struct xs_client {
 	bool reply_ready;
 	struct xsd_sockmsg reply_hdr;
 	char reply[XENSTORE_PAYLOAD_MAX + 1];
+	/* The one asynchronous request (xs_async_*), beside the synchronous ones. */
+	bool a_busy;	 /* sent (perhaps partly) and its reply not yet taken */
+	bool a_ready;	 /* its reply arrived */
+	uint32_t a_id;	 /* its req_id */
+	uint32_t a_len;	 /* bytes of a_out */
+	uint32_t a_sent; /* bytes of a_out in the ring */
+	struct xsd_sockmsg a_hdr;
+	char a_out[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
+	char a_reply[XENSTORE_PAYLOAD_MAX + 1];
 	/* Watch events, in arrival order, delivered by xs_dispatch_watches. */
 	struct xs_event evq[XS_EVQ_LEN];
 	unsigned int evq_head, evq_count;
@@ -187,6 +198,28 @@ void xs_dispatch_watches(struct xs_client *c);
 int xs_write_chunked(struct xs_client *c, const char *path, const void *val, size_t len);
 int xs_read_chunked(struct xs_client *c, uint32_t tx, const char *path, char *buf, size_t buflen,
 		    size_t *len);
+/* The same write inside the caller's transaction @tx (non-zero). */
+int xs_write_chunked_tx(struct xs_client *c, uint32_t tx, const char *path, const void *val,
+			size_t len);
+
+struct xs_seg;
+
+/*
+ * Asynchronous requests, for callers that must not block (the host
+ * channel, xen/hostcfg_xen.c): one outstanding at a time, beside the
+ * synchronous calls, which finish sending it before their own request.
+ * xs_async_send copies the request (the concatenation of @seg) and puts
+ * what fits in the ring; xs_async_pump puts more (call it when the ring
+ * may have room); xs_async_take consumes the ring and returns 1 with the
+ * reply (type, payload NUL-terminated, length; valid until the next
+ * send), 0 while it is not there, or -EIO. xs_async_cancel forgets a
+ * request given up on (its late reply is dropped as stale).
+ */
+int xs_async_send(struct xs_client *c, uint32_t type, uint32_t tx, const struct xs_seg *seg,
+		  unsigned int nseg);
+void xs_async_pump(struct xs_client *c);
+int xs_async_take(struct xs_client *c, uint32_t *type, const char **reply, uint32_t *len);
+void xs_async_cancel(struct xs_client *c);
 
 /* "EAGAIN" (optionally NUL-terminated within @len) -> -EAGAIN; unknown -> -EIO. */
 int xs_errno_from_string(const char *s, size_t len);

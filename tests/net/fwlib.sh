@@ -290,6 +290,9 @@ fw_boot_once() {
 		set -- "$@" -drive "file=$_ftar,format=raw,if=none,id=cfg,readonly=on" \
 			-device "$_fblk,drive=cfg"
 	fi
+	# FW_QEMU_EXTRA: more QEMU words (a control socket, say); no blanks inside a word.
+	# shellcheck disable=SC2086 # split into words on purpose
+	[ -z "${FW_QEMU_EXTRA:-}" ] || set -- "$@" $FW_QEMU_EXTRA
 	echo "fw: booting ${_fimage##*/} on $_fmachine, -m $_fmem${_ftar:+, config disk ${_ftar##*/}}: $(echo "$_fa" | cut -c1-300)"
 	# Not through fw_fwns: a function in the background is a subshell,
 	# and $! would be the subshell's PID, not QEMU's.

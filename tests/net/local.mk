@@ -16,3 +16,9 @@ EXTRA_DIST += $(NET_TESTS) tests/net/lib.sh bench/linux-guest bench/net
 # (bench/linux-guest --with-nft) with tests/net/firewall.nft instead.
 TESTS += tests/net/firewall.test
 EXTRA_DIST += tests/net/firewall.test tests/net/fwlib.sh tests/net/firewall.nft
+
+# The firewall driven by sluice-ctl through its control socket (the host
+# channel on QEMU: a virtio-console port, docs/hostcfg.md), over PCI and MMIO.
+TESTS += tests/net/fwctl.test
+EXTRA_DIST += tests/net/fwctl.test
+tests/net/fwctl.log: tools/sluice-ctl

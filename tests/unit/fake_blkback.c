@@ -24,19 +24,6 @@
 
 struct fake_xs fbb_xs;
 
-/* kernel/blkdev.c's synchronous wrappers wait here: the loop runs, time passes. */
-int evloop_wait_flag(volatile bool *flag, uint64_t deadline_ns)
-{
-	for (;;) {
-		shim_run_work();
-		if (*flag)
-			return 0;
-		if (now_ns() >= deadline_ns)
-			return -ETIMEDOUT;
-		fbb_xs.now += 1000000;
-	}
-}
-
 /* ---- fake Xen (fake_xen.c): a frontend's kick, grants the backend holds ---- */
 
 static struct fbb_vbd vbds[FBB_MAX_VBDS];

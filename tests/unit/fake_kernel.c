@@ -215,6 +215,23 @@ void shim_run_work(void)
 	ck_abort_msg("loop work never settles");
 }
 
+/*
+ * Start-up waits (kernel/blkdev.c's synchronous wrappers, hc_run): the loop
+ * runs until the flag is set, and time passes while nothing is due.
+ */
+int evloop_wait_flag(volatile bool *flag, uint64_t deadline)
+{
+	while (!*flag) {
+		shim_run_work();
+		if (*flag)
+			break;
+		if (now_ns() >= deadline)
+			return -ETIMEDOUT;
+		clock_xs->now += 1000000; /* nothing is due: let time pass */
+	}
+	return 0;
+}
+
 void shim_advance(uint64_t ns)
 {
 	clock_xs->now += ns;

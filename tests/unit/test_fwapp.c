@@ -849,38 +849,6 @@ START_TEST(test_inline)
 }
 END_TEST
 
-START_TEST(test_generation)
-{
-	char err[128];
-	uint64_t g = 0;
-
-	ck_assert_int_eq(fwconf_generation("5", 1, 0, &g, err, sizeof(err)), 0);
-	ck_assert_uint_eq(g, 5);
-	ck_assert_int_eq(fwconf_generation("5", 1, 5, &g, err, sizeof(err)), 1);
-	ck_assert_int_eq(fwconf_generation("4", 1, 5, &g, err, sizeof(err)), -ESTALE);
-	ck_assert_str_eq(err, "stale: generation 4 is not above 5");
-	ck_assert_int_eq(fwconf_generation("18446744073709551615", 20, 5, &g, err, sizeof(err)), 0);
-	ck_assert_uint_eq(g, UINT64_MAX);
-	ck_assert_int_eq(fwconf_generation("18446744073709551616", 20, 5, &g, err, sizeof(err)),
-			 -EINVAL);
-	ck_assert_int_eq(fwconf_generation("007", 3, 0, &g, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_generation("0", 1, 0, &g, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_generation("", 0, 0, &g, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_generation("7\n", 2, 0, &g, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_generation("-1", 2, 0, &g, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(fwconf_generation("1 ", 2, 0, &g, err, sizeof(err)), -EINVAL);
-}
-END_TEST
-
-START_TEST(test_sanitize)
-{
-	char out[8];
-
-	fwconf_sanitize("a\x1b[2Jbcdefgh", 12, out, sizeof(out));
-	ck_assert_str_eq(out, "a?[2Jbc");
-}
-END_TEST
-
 START_TEST(test_routes)
 {
 	struct nf_route r;
@@ -945,8 +913,6 @@ static Suite *suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("config");
 	tcase_add_test(t, test_inline);
-	tcase_add_test(t, test_generation);
-	tcase_add_test(t, test_sanitize);
 	tcase_add_test(t, test_routes);
 	suite_add_tcase(s, t);
 	return s;
