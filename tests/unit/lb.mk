@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# (fragment included from Makefile.am)
+# The load balancer's pure logic (appliances/lb/local.mk: LB_CORE_SRCS):
+# Maglev and the health counter, NAT rewriting against from-scratch
+# checksums, the configuration parser's every error class.
+check_PROGRAMS += tests/unit/test_lb
+tests_unit_test_lb_SOURCES = tests/unit/test_lb.c appliances/lb/maglev.c appliances/lb/lbhealth.c \
+	$(LB_CORE_HDRS)
+tests_unit_test_lb_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/appliances/lb
+TESTS += tests/unit/test_lb
+
+check_PROGRAMS += tests/unit/test_lbnat
+tests_unit_test_lbnat_SOURCES = tests/unit/test_lbnat.c appliances/lb/lbnat.c nf/csum.c \
+	nf/pktparse.c $(LB_CORE_HDRS)
+tests_unit_test_lbnat_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/appliances/lb
+TESTS += tests/unit/test_lbnat
+
+check_PROGRAMS += tests/unit/test_lbconf
+tests_unit_test_lbconf_SOURCES = tests/unit/test_lbconf.c $(LB_CORE_SRCS) $(LB_CORE_HDRS) \
+	nf/csum.c kernel/lib/inaddr.c kernel/lib/numparse.c
+tests_unit_test_lbconf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/appliances/lb
+TESTS += tests/unit/test_lbconf
