@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# (fragment included from Makefile.am)
+# libFuzzer harnesses (docs/fuzzing.md): host programs built with clang,
+# whatever CC configure chose, because libFuzzer is clang's. They are not
+# part of `all` or `check`; `make fuzz` builds them and runs each for
+# FUZZ_SECONDS on a scratch copy of its seed corpus (tests/fuzz/corpus/NAME),
+# failing if any crashes. `make fuzz-build` only builds them.
+FUZZ_CC = clang
+FUZZ_SECONDS = 10
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Wall -Wextra -Werror
+FUZZ_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/kernel/include $(XEN_CPPFLAGS)
+FUZZ_COMPILE = @mkdir -p tests/fuzz && echo "  FUZZCC   $@" && \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CPPFLAGS) -o $@ $(filter %.c,$^)
+
+FUZZ_NAMES = numparse inaddr cmdline ustar confgen ctlproto fwrules conntrack hcproto \
+	virtqueue xenstore
+FUZZ_PROGS = $(addprefix tests/fuzz/fuzz_,$(FUZZ_NAMES))
+FUZZ_DEPS = tests/fuzz/fuzz.h tests/fuzz/local.mk
+CLEANFILES += $(FUZZ_PROGS)
+
+tests/fuzz/fuzz_numparse: tests/fuzz/fuzz_numparse.c kernel/lib/numparse.c $(FUZZ_DEPS)
+	$(FUZZ_COMPILE)
+tests/fuzz/fuzz_inaddr: tests/fuzz/fuzz_inaddr.c kernel/lib/inaddr.c kernel/lib/numparse.c $(FUZZ_DEPS)
+	$(FUZZ_COMPILE)
+tests/fuzz/fuzz_cmdline: tests/fuzz/fuzz_cmdline.c kernel/lib/cmdline.c kernel/lib/numparse.c \
+		$(FUZZ_DEPS)
+	$(FUZZ_COMPILE)
+tests/fuzz/fuzz_ustar: tests/fuzz/fuzz_ustar.c kernel/lib/ustar.c kernel/lib/numparse.c \
+		$(FUZZ_DEPS)
+	$(FUZZ_COMPILE)
+tests/fuzz/fuzz_confgen: tests/fuzz/fuzz_confgen.c nf/confchan.c kernel/lib/numparse.c \
+		$(FUZZ_DEPS)
+	$(FUZZ_COMPILE)
+tests/fuzz/fuzz_ctlproto: tests/fuzz/fuzz_ctlproto.c tools/ctl_proto.c kernel/lib/numparse.c \
+		$(FUZZ_DEPS)
+	$(FUZZ_COMPILE)
+tests/fuzz/fuzz_fwrules: tests/fuzz/fuzz_fwrules.c $(FW_RULES_SRCS) $(FUZZ_DEPS)
+	$(FUZZ_COMPILE)
+tests/fuzz/fuzz_conntrack: tests/fuzz/fuzz_conntrack.c nf/pktparse.c nf/conntrack.c \
+		nf/conntrack_table.c nf/conntrack_tcp.c $(FW_RULES_SRCS) $(FUZZ_DEPS)
+	$(FUZZ_COMPILE)
+tests/fuzz/fuzz_hcproto: tests/fuzz/fuzz_hcproto.c kernel/lib/hcproto.c kernel/lib/hcstore.c \
+		$(FUZZ_DEPS)
+	$(FUZZ_COMPILE)
+tests/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c drivers/virtio/virtqueue.c $(FUZZ_DEPS)
+	$(FUZZ_COMPILE) -I$(top_srcdir)/drivers/virtio
+tests/fuzz/fuzz_xenstore: tests/fuzz/fuzz_xenstore.c xen/xs.c xen/xs_ring.c kernel/lib/numparse.c \
+		$(FUZZ_DEPS)
+	$(FUZZ_COMPILE)
+
+fuzz-build: $(FUZZ_PROGS)
+fuzz: fuzz-build
+	@FUZZ_SECONDS='$(FUZZ_SECONDS)' $(SHELL) $(top_srcdir)/tests/fuzz/run-fuzz \
+		$(top_srcdir)/tests/fuzz/corpus tests/fuzz $(FUZZ_NAMES)
+.PHONY: fuzz fuzz-build
+EXTRA_DIST += tests/fuzz/run-fuzz $(addsuffix .c,$(FUZZ_PROGS)) $(FUZZ_DEPS)
