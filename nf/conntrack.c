@@ -357,6 +357,12 @@ static uint32_t timeout_of(const struct ct_table *t, const struct ct_entry *e)
 	}
 }
 
+/* NIC indices are small (NETDEV_MAX); the entry keeps 16 bits, saturating. */
+static uint16_t nic16(uint32_t ifindex)
+{
+	return ifindex > UINT16_MAX ? UINT16_MAX : (uint16_t)ifindex;
+}
+
 /* ---- classification ---- */
 
 /* ICMPv6 that must work before any flow exists (Linux leaves it untracked). */
@@ -376,6 +382,15 @@ static uint8_t screen(const struct ct_table *t, const struct pkt_meta *m)
 	if (m->flags & PKT_MALFORMED)
 		return CT_INVALID;
 	if (m->flags & PKT_FRAGMENT) {
+		/*
+		 * A TCP segment is never tracked from a fragment: its length (so
+		 * the window checks) is only known once the datagram is whole.
+		 * Reassemble in front (nf/defrag.h), as the firewall does;
+		 * without that, TCP fragments are INVALID (a fragment used to
+		 * switch window checks off for its whole connection).
+		 */
+		if (m->proto == P_TCP)
+			return CT_INVALID;
 		if (t->cfg.frag_policy == CT_FRAG_INVALID)
 			return CT_INVALID;
 		if (t->cfg.frag_policy == CT_FRAG_UNTRACKED)
@@ -397,7 +412,15 @@ static uint8_t screen(const struct ct_table *t, const struct pkt_meta *m)
 	return SCR_FLOW;
 }
 
-/* An ICMP error: RELATED to the flow of the packet it quotes, if tracked. */
+/*
+ * An ICMP error: RELATED to the flow of the packet it quotes, if tracked,
+ * and only when it goes to that packet's sender. Trust: the quote is the
+ * sender's word, so anyone could quote a tracked flow; Linux
+ * (nf_conntrack_inet_error) requires the outer destination to be the
+ * quoted packet's source, so an error aimed at the flow's other end or at
+ * an uninvolved host is INVALID. The outer source is not checked: any
+ * router on the path may send one.
+ */
 static uint8_t related(struct ct_table *t, const struct pkt_meta *m, uint64_t now,
 		       struct ct_entry **ep)
 {
@@ -407,6 +430,8 @@ static uint8_t related(struct ct_table *t, const struct pkt_meta *m, uint64_t no
 	struct ct_entry *e;
 
 	if (!m->inner_valid || !make_flow(t, m->l3 == PKT_L3_IPV6, zone_of(t, m), &tp, &fl))
+		return CT_INVALID;
+	if (memcmp(&m->daddr, &m->inner_saddr, sizeof(m->daddr)) != 0)
 		return CT_INVALID;
 	e = lookup(t, &fl, now);
 	if (!e)
@@ -447,7 +472,7 @@ static void refresh(struct ct_table *t, struct ct_entry *e, enum ct_dir dir,
 
 	if (dir == CT_DIR_REPLY && !replied) {
 		e->status |= CT_S_SEEN_REPLY;
-		e->iif[CT_DIR_REPLY] = m->ifindex;
+		e->iif[CT_DIR_REPLY] = nic16(m->ifindex);
 	}
 	/* UDP-like: traffic after the first reply makes it a stream (Linux: assured). */
 	if (replied && (tr == TR_UDP || tr == TR_GENERIC))
@@ -473,8 +498,17 @@ static uint8_t track_flow(struct ct_table *t, const struct pkt_meta *m, uint64_t
 	if (!e)
 		return may_create(t, m, &fl) ? CT_NEW : CT_INVALID;
 	dir = flow_dir(e, &fl);
-	if (fl.track == TR_TCP && !ct_tcp_track(e, dir, m, t->cfg.tcp_liberal))
-		return CT_INVALID;
+	if (fl.track == TR_TCP) {
+		int v = ct_tcp_track(e, dir, m, t->cfg.tcp_liberal);
+
+		if (v == CT_TCP_BAD)
+			return CT_INVALID;
+		/* Let through untracked: the entry's timeout is not extended (Linux). */
+		if (v == CT_TCP_IGNORED) {
+			*ep = e;
+			return dir == CT_DIR_REPLY ? CT_ESTABLISHED : flow_state(e, dir);
+		}
+	}
 	refresh(t, e, dir, m, now);
 	*ep = e;
 	return flow_state(e, dir);
@@ -523,7 +557,7 @@ static struct ct_entry *create(struct ct_table *t, const struct pkt_meta *m, con
 	if (!e)
 		return NULL;
 	e->orig_is_a = fl->src_is_a;
-	e->iif[CT_DIR_ORIG] = m->ifindex;
+	e->iif[CT_DIR_ORIG] = nic16(m->ifindex);
 	e->packets[CT_DIR_ORIG] = 1;
 	if (fl->track == TR_TCP)
 		ct_tcp_new(e, m);

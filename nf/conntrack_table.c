@@ -59,20 +59,25 @@ unsigned int ct_entries_for_bytes(size_t bytes)
 
 void ct_cfg_default(struct ct_cfg *c)
 {
+	/*
+	 * Linux's defaults (nf_conntrack_proto_tcp.c tcp_timeouts[], the
+	 * nf_conntrack_*_timeout sysctls): ESTABLISHED 5 days, so an idle
+	 * session survives as it would behind Linux; docs/firewall.md lists them.
+	 */
 	static const uint32_t tcp[CT_TCP_NSTATES] = {
-		[CT_TCP_NONE] = 120,	  [CT_TCP_SYN_SENT] = 120,     [CT_TCP_SYN_SENT2] = 120,
-		[CT_TCP_SYN_RECV] = 60,	  [CT_TCP_ESTABLISHED] = 3600, [CT_TCP_FIN_WAIT] = 120,
-		[CT_TCP_CLOSE_WAIT] = 60, [CT_TCP_LAST_ACK] = 30,      [CT_TCP_TIME_WAIT] = 120,
+		[CT_TCP_NONE] = 120,	  [CT_TCP_SYN_SENT] = 120,	 [CT_TCP_SYN_SENT2] = 120,
+		[CT_TCP_SYN_RECV] = 60,	  [CT_TCP_ESTABLISHED] = 432000, [CT_TCP_FIN_WAIT] = 120,
+		[CT_TCP_CLOSE_WAIT] = 60, [CT_TCP_LAST_ACK] = 30,	 [CT_TCP_TIME_WAIT] = 120,
 		[CT_TCP_CLOSE] = 10,
 	};
 
 	memset(c, 0, sizeof(*c));
 	memcpy(c->tcp_timeout, tcp, sizeof(tcp));
-	c->udp = 30;
-	c->udp_stream = 180;
-	c->icmp = 30;
-	c->generic = 600;
-	c->frag = 30;
+	c->udp = 30;	     /* nf_conntrack_udp_timeout */
+	c->udp_stream = 120; /* nf_conntrack_udp_timeout_stream */
+	c->icmp = 30;	     /* nf_conntrack_icmp(v6)_timeout */
+	c->generic = 600;    /* nf_conntrack_generic_timeout */
+	c->frag = 30;	     /* fragment records without reassembly (ipfrag_time) */
 	c->frag_policy = CT_FRAG_TRACK;
 }
 

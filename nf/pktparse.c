@@ -80,6 +80,8 @@ struct v6walk {
 	bool more;	   /* its M flag */
 	uint16_t frag_off; /* its offset in bytes */
 	uint32_t id;	   /* its identification */
+	size_t frag_hdr;   /* where the fragment header is */
+	size_t frag_nh;	   /* where the next-header byte naming it is */
 };
 
 static uint16_t rd16(const uint8_t *p)
@@ -260,7 +262,8 @@ static enum inner_res parse_inner_l4(const uint8_t *p, size_t n, bool v6, struct
 	uint8_t icmp = v6 ? P_ICMPV6 : P_ICMP;
 
 	if (has_ports(m->inner_proto)) {
-		if (n < 8)
+		/* The ports are all that names the flow: Linux takes a 4-byte quote too. */
+		if (n < 4)
 			return INNER_BAD;
 		m->inner_sport = rd16(p);
 		m->inner_dport = rd16(p + 2);
@@ -305,6 +308,8 @@ static enum inner_res parse_inner4(const uint8_t *q, size_t n, struct pkt_meta *
  */
 static bool v6_walk(const uint8_t *f, size_t off, size_t end, uint8_t nh, struct v6walk *w)
 {
+	size_t nhpos = off - 34; /* the fixed header's next-header byte (off is just past it) */
+
 	memset(w, 0, sizeof(*w));
 	for (unsigned int n = 0;; n++) {
 		size_t hl;
@@ -339,6 +344,8 @@ static bool v6_walk(const uint8_t *f, size_t off, size_t end, uint8_t nh, struct
 			hl = 8;
 			fo = rd16(f + off + 2);
 			w->frag = true;
+			w->frag_hdr = off;
+			w->frag_nh = nhpos;
 			w->frag_off = fo & 0xfff8;
 			w->more = fo & 1;
 			w->id = rd32(f + off + 4);
@@ -353,6 +360,7 @@ static bool v6_walk(const uint8_t *f, size_t off, size_t end, uint8_t nh, struct
 		if (hl > end - off)
 			return false;
 		nh = f[off];
+		nhpos = off;
 		off += hl;
 		if (w->frag && w->frag_off) {
 			w->off = off;
@@ -437,6 +445,24 @@ static void parse_l4(const uint8_t *f, size_t off, size_t end, struct pkt_meta *
 	}
 }
 
+/*
+ * The L4 header of an unfragmented packet or of a first fragment. A first
+ * fragment may legally end inside its L4 header (RFC 791 allows 8-byte
+ * fragments): that is judged on the reassembled datagram (nf/defrag.h),
+ * so here only its L3 part can make it malformed, and it names no L4
+ * fields (PKT_HAS_L4 clear) unless the header was whole.
+ */
+static void parse_l4_first(const uint8_t *f, size_t off, size_t end, struct pkt_meta *m)
+{
+	uint32_t was = m->flags;
+
+	parse_l4(f, off, end, m);
+	if ((m->flags & PKT_FIRST_FRAG) && !(was & PKT_MALFORMED) && (m->flags & PKT_MALFORMED)) {
+		m->flags &= ~(uint32_t)(PKT_MALFORMED | PKT_HAS_L4 | PKT_ICMP_ERROR);
+		m->inner_valid = false;
+	}
+}
+
 /* Record where the L4 part sits. Offsets fit 16 bits: see the bounds in the callers. */
 static void set_l4(struct pkt_meta *m, size_t off, size_t end)
 {
@@ -492,13 +518,13 @@ static void parse_ipv4(const uint8_t *f, size_t off, size_t len, struct pkt_meta
 		bad(m);
 	/* off <= 22 and tot <= 65535: offsets fit 16 bits. */
 	set_l4(m, off + ihl, off + tot);
-	if (m->frag_off) {
-		/* Offset 8 on TCP can rewrite the flags of the first fragment (RFC 1858). */
-		if (m->frag_off == 8 && m->proto == P_TCP)
-			bad(m);
+	/*
+	 * No RFC 1858 check on offset 8 here: TCP is only ever tracked and
+	 * classified after reassembly (nf/defrag.h), which refuses overlaps.
+	 */
+	if (m->frag_off)
 		return;
-	}
-	parse_l4(f, off + ihl, off + tot, m);
+	parse_l4_first(f, off + ihl, off + tot, m);
 }
 
 static void parse_ipv6(const uint8_t *f, size_t off, size_t len, struct pkt_meta *m)
@@ -532,6 +558,8 @@ static void parse_ipv6(const uint8_t *f, size_t off, size_t len, struct pkt_meta
 	if (w.frag) {
 		m->frag_id = w.id;
 		m->frag_off = w.frag_off;
+		m->frag_hdr_off = (uint16_t)w.frag_hdr;
+		m->frag_nh_off = (uint16_t)w.frag_nh;
 		/* Offset 0 without M is an atomic fragment (RFC 6946): a whole packet. */
 		if (w.frag_off || w.more)
 			m->flags |= PKT_FRAGMENT;
@@ -546,7 +574,7 @@ static void parse_ipv6(const uint8_t *f, size_t off, size_t len, struct pkt_meta
 	}
 	if (w.frag && w.frag_off)
 		return;
-	parse_l4(f, w.off, off + 40 + plen, m);
+	parse_l4_first(f, w.off, off + 40 + plen, m);
 }
 
 static void parse_arp(const uint8_t *f, size_t off, size_t len, struct pkt_meta *m)

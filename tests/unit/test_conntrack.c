@@ -210,8 +210,8 @@ START_TEST(test_init_and_sizing)
 	ck_assert_uint_eq(t.mask, 3);
 	ck_assert_uint_eq(t.stats.max_entries, 3);
 	ct_cfg_default(&c);
-	ck_assert_uint_eq(c.tcp_timeout[CT_TCP_ESTABLISHED], 3600);
-	ck_assert_uint_eq(c.udp_stream, 180);
+	ck_assert_uint_eq(c.tcp_timeout[CT_TCP_ESTABLISHED], 432000); /* Linux's 5 days */
+	ck_assert_uint_eq(c.udp_stream, 120);
 	c.udp = 0;
 	ck_assert_int_eq(ct_set_cfg(&t, &c), -EINVAL);
 	c.udp = 30;
@@ -247,7 +247,7 @@ START_TEST(test_tcp_handshake)
 	m = tseg(&C4, &S4, F_ACK, ISN_C + 1, ISN_S + 1001, 0);
 	ck_assert_uint_eq(pkt(m, T0), CT_ESTABLISHED);
 	ck_assert_uint_eq(ct_pkt_dir(e, &m), CT_DIR_ORIG);
-	ck_assert_uint_eq(e->expires, secs(3600));
+	ck_assert_uint_eq(e->expires, secs(432000));
 	ck_assert_uint_eq(T.stats.invalid, 0);
 }
 END_TEST
@@ -463,7 +463,8 @@ START_TEST(test_tcp_no_entry_and_bad_flags)
 	/* Bad flags on an existing connection. */
 	handshake(&C4, &S4, T0);
 	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_SYN | F_RST, ISN_C + 1, 0, 0), T0), CT_INVALID);
-	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_SYN, ISN_C + 1, 0, 0), T0), CT_INVALID);
+	/* A server may not send a plain SYN on a live connection (a client may: see below). */
+	ck_assert_uint_eq(pkt(tseg(&S4, &C4, F_SYN, ISN_S + 1, 0, 0), T0), CT_INVALID);
 }
 END_TEST
 
@@ -542,7 +543,7 @@ START_TEST(test_udp)
 	ck_assert_uint_eq(e->expires, secs(2 + 30));
 	ck_assert_uint_eq(pkt(q, secs(3)), CT_ESTABLISHED);
 	ck_assert(e->status & CT_S_ASSURED);
-	ck_assert_uint_eq(e->expires, secs(3 + 180));
+	ck_assert_uint_eq(e->expires, secs(3 + 120));
 	ck_assert_uint_eq(T.stats.entries, 1);
 	/* A reply with no request is simply a new flow for UDP. */
 	ck_assert_uint_eq(pkt(useg(&S6, &C6), T0), CT_NEW);
@@ -906,17 +907,124 @@ START_TEST(test_fragments_policies)
 }
 END_TEST
 
-START_TEST(test_tcp_fragment_goes_liberal)
+/*
+ * Issue 15 defect 1: a TCP fragment used to switch window checks off for
+ * its whole connection. TCP is now only tracked whole (nf/defrag.h in
+ * front); a fragment reaching conntrack is INVALID and changes nothing.
+ */
+START_TEST(test_tcp_fragment_never_liberal)
 {
 	struct ct_entry *e = handshake(&C4, &S4, T0);
 
+	ck_assert_uint_eq(pkt(frag(tseg(&C4, &S4, F_ACK, ISN_C + 1 + (1u << 30), ISN_S + 1, 1000),
+				   5, 0, true),
+			      T0),
+			  CT_INVALID);
+	ck_assert(!(e->status & CT_S_LIBERAL));
 	ck_assert_uint_eq(
-		pkt(frag(tseg(&C4, &S4, F_ACK, ISN_C + 1, ISN_S + 1, 1000), 5, 0, true), T0),
-		CT_ESTABLISHED);
-	ck_assert(e->status & CT_S_LIBERAL);
-	/* The server acknowledges the whole reassembled segment. */
-	ck_assert_uint_eq(pkt(tseg(&S4, &C4, F_ACK, ISN_S + 1, ISN_C + 1 + 3000, 0), T0),
+		pkt(frag(tseg(&C4, &S4, F_ACK, ISN_C + 1, ISN_S + 1, 0), 6, 1480, false), T0),
+		CT_INVALID);
+	/* Windows stay enforced: data and a RST 2^30 away are refused. */
+	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_ACK, ISN_C + 1 + (1u << 30), ISN_S + 1, 100), T0),
+			  CT_INVALID);
+	ck_assert_uint_eq(pkt(tseg(&S4, &C4, F_RST, ISN_S + 1 + (1u << 30), 0, 0), T0), CT_INVALID);
+	ck_assert_uint_eq(e->tcp_state, CT_TCP_ESTABLISHED);
+}
+END_TEST
+
+/*
+ * Defect 2: a client reusing its port after a crash. Its SYN on the
+ * ESTABLISHED entry passes untracked; the server's SYN|ACK for it restarts
+ * tracking from that SYN, and the new connection is established.
+ */
+START_TEST(test_tcp_syn_on_established_retracks)
+{
+	struct ct_entry *e = handshake(&C4, &S4, T0), *e2;
+	const uint32_t isn = 900000u, isn_s = 7000000u;
+	uint64_t exp = e->expires;
+
+	ck_assert_uint_eq(passv(&T, tseg(&C4, &S4, F_SYN, isn, 0, 0), T0 + S_NS, &e2),
 			  CT_ESTABLISHED);
+	ck_assert_ptr_eq(e2, e);
+	ck_assert_uint_eq(e->tcp_state, CT_TCP_ESTABLISHED);
+	ck_assert_uint_eq(e->expires, exp); /* untracked: no refresh */
+	/* A SYN|ACK that does not acknowledge it is not taken for a new start. */
+	ck_assert_uint_eq(pkt(tseg(&S4, &C4, F_SYN | F_ACK, isn_s, isn + 5, 0), T0), CT_INVALID);
+	ck_assert_uint_eq(pkt(tseg(&S4, &C4, F_SYN | F_ACK, isn_s, isn + 1, 0), T0),
+			  CT_ESTABLISHED);
+	ck_assert_uint_eq(e->tcp_state, CT_TCP_SYN_RECV);
+	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_ACK, isn + 1, isn_s + 1, 0), T0), CT_ESTABLISHED);
+	ck_assert_uint_eq(e->tcp_state, CT_TCP_ESTABLISHED);
+	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_ACK, isn + 1, isn_s + 1, 500), T0), CT_ESTABLISHED);
+	/* The old connection's numbers are out of window now. */
+	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_ACK, ISN_C + 1 + (1u << 30), ISN_S + 1, 10), T0),
+			  CT_INVALID);
+}
+END_TEST
+
+/*
+ * Defect 3, RFC 5961 recovery while the server still holds the old
+ * connection: it answers the fresh SYN with a challenge ACK, the client
+ * answers that with a RST <SEQ=SEG.ACK>, and then retries its SYN. Both
+ * with the old entry in the table and without one.
+ */
+START_TEST(test_tcp_challenge_ack_recovery)
+{
+	struct ct_entry *e = handshake(&C4, &S4, T0);
+	const uint32_t isn = 900000u;
+
+	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_SYN, isn, 0, 0), T0), CT_ESTABLISHED);
+	ck_assert_uint_eq(pkt(tseg(&S4, &C4, F_ACK, ISN_S + 1, ISN_C + 1, 0), T0), CT_ESTABLISHED);
+	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_RST, ISN_C + 1, 0, 0), T0), CT_ESTABLISHED);
+	ck_assert_uint_eq(e->tcp_state, CT_TCP_CLOSE);
+	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_SYN, isn, 0, 0), T0), CT_NEW);
+	ct_flush(&T);
+	/* No entry (expired, or the firewall restarted): the SYN makes a new one. */
+	ck_assert_uint_eq(passv(&T, tseg(&C4, &S4, F_SYN, isn, 0, 0), T0, &e), CT_NEW);
+	ck_assert_uint_eq(pkt(tseg(&S4, &C4, F_ACK, 777777u, 123456u, 0), T0), CT_ESTABLISHED);
+	ck_assert_uint_eq(e->tcp_state, CT_TCP_SYN_SENT);
+	/* Only the RST carrying the challenge's ack: a guessed one is refused. */
+	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_RST, 123457u, 0, 0), T0), CT_INVALID);
+	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_RST, 123456u, 0, 0), T0), CT_NEW);
+	ck_assert_uint_eq(e->tcp_state, CT_TCP_CLOSE);
+	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_SYN, isn, 0, 0), T0), CT_NEW);
+}
+END_TEST
+
+/* A RST|ACK answering an ignored SYN (the server has no such connection). */
+START_TEST(test_tcp_rst_answering_ignored_syn)
+{
+	struct ct_entry *e = handshake(&C4, &S4, T0);
+	const uint32_t isn = 900000u;
+
+	ck_assert_uint_eq(pkt(tseg(&C4, &S4, F_SYN, isn, 0, 0), T0), CT_ESTABLISHED);
+	ck_assert_uint_eq(pkt(tseg(&S4, &C4, F_RST | F_ACK, 0, isn + 2, 0), T0), CT_INVALID);
+	ck_assert_uint_eq(pkt(tseg(&S4, &C4, F_RST | F_ACK, 0, isn + 1, 0), T0), CT_ESTABLISHED);
+	ck_assert_uint_eq(e->tcp_state, CT_TCP_CLOSE);
+}
+END_TEST
+
+/*
+ * Defect 4: an error is RELATED only when it goes to the quoted packet's
+ * sender (Linux: outer destination == inner source).
+ */
+START_TEST(test_icmp_error_direction)
+{
+	static const uint8_t o4[4] = {10, 9, 9, 9};
+	const struct ep other = {false, o4, 0, 1};
+	struct pkt_meta to_s, m;
+
+	handshake(&C4, &S4, T0);
+	to_s = tseg(&C4, &S4, F_ACK, ISN_C + 1, ISN_S + 1, 100);
+	ck_assert_uint_eq(pkt(icmp_err(&RT4, &C4, 3, to_s), T0), CT_RELATED);
+	/* To the quoted packet's destination, or to a bystander: refused. */
+	ck_assert_uint_eq(pkt(icmp_err(&RT4, &S4, 3, to_s), T0), CT_INVALID);
+	ck_assert_uint_eq(pkt(icmp_err(&RT4, &other, 3, to_s), T0), CT_INVALID);
+	ck_assert_uint_eq(pkt(icmp_err(&C4, &S4, 3, to_s), T0), CT_INVALID);
+	/* The flow's own other end may send it (port unreachable from the server). */
+	passv(&T, useg(&C4, &S4), T0, NULL);
+	m = icmp_err(&S4, &C4, 3, useg(&C4, &S4));
+	ck_assert_uint_eq(pkt(m, T0), CT_RELATED);
 }
 END_TEST
 
@@ -1101,7 +1209,11 @@ static Suite *conntrack_suite(void)
 	tcase_add_test(tc, test_hash_seed_placement);
 	tcase_add_test(tc, test_fragments_track);
 	tcase_add_test(tc, test_fragments_policies);
-	tcase_add_test(tc, test_tcp_fragment_goes_liberal);
+	tcase_add_test(tc, test_tcp_fragment_never_liberal);
+	tcase_add_test(tc, test_tcp_syn_on_established_retracks);
+	tcase_add_test(tc, test_tcp_challenge_ack_recovery);
+	tcase_add_test(tc, test_tcp_rst_answering_ignored_syn);
+	tcase_add_test(tc, test_icmp_error_direction);
 	tcase_add_test(tc, test_vlan_zones);
 	tcase_add_test(tc, test_flush_and_delete);
 	tcase_add_test(tc, test_through_parser);

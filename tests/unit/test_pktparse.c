@@ -619,11 +619,15 @@ START_TEST(test_v4_fragments)
 	m = parse_frame(&f);
 	ck_assert_uint_eq(m.flags, PKT_FRAGMENT);
 	ck_assert_uint_eq(m.frag_off, 185 * 8);
-	/* DF alone is not a fragment; a UDP first fragment whose length fits is inconsistent. */
+	/*
+	 * DF alone is not a fragment. A UDP first fragment whose length fits is
+	 * inconsistent, but that is judged after reassembly (nf/defrag.h): the
+	 * first fragment just names no L4 fields.
+	 */
 	v4_frame(&f, &(struct v4){A4, B4, 17, 1, 0x4000, 0}, l4, n);
 	ck_assert_uint_eq(parse_frame(&f).flags, PKT_HAS_L4);
 	v4_frame(&f, &(struct v4){A4, B4, 17, 1, 0x2000, 0}, l4, n);
-	ck_assert(parse_frame(&f).flags & PKT_MALFORMED);
+	ck_assert_uint_eq(parse_frame(&f).flags, PKT_FRAGMENT | PKT_FIRST_FRAG);
 }
 END_TEST
 
@@ -634,15 +638,17 @@ START_TEST(test_v4_fragment_attacks)
 	struct pkt_meta m;
 	size_t n = tcp(l4, 1, 22, 1, 0, F_SYN, NULL, 0, 0);
 
-	/* Tiny first fragment: the TCP header does not fit (RFC 1858). */
+	/*
+	 * Tiny first fragment: the TCP header does not fit. Legal (RFC 791);
+	 * the header is judged once reassembled (nf/defrag.h), so it is not
+	 * malformed, but it names no L4 fields (issue 15 defect 5).
+	 */
 	v4_frame(&f, &(struct v4){A4, B4, 6, 5, 0x2000, 0}, l4, 8);
 	m = parse_frame(&f);
-	ck_assert_uint_eq(m.flags & (PKT_MALFORMED | PKT_FRAGMENT | PKT_FIRST_FRAG),
-			  PKT_MALFORMED | PKT_FRAGMENT | PKT_FIRST_FRAG);
-	ck_assert_uint_eq(m.dport, 22);
-	/* Offset 8 rewriting TCP flags. */
+	ck_assert_uint_eq(m.flags, PKT_FRAGMENT | PKT_FIRST_FRAG);
+	/* Offset 8 (RFC 1858): reassembly refuses overlaps, so it is a plain fragment. */
 	v4_frame(&f, &(struct v4){A4, B4, 6, 5, 1, 0}, l4 + 8, n - 8);
-	ck_assert(parse_frame(&f).flags & PKT_MALFORMED);
+	ck_assert_uint_eq(parse_frame(&f).flags, PKT_FRAGMENT);
 	/* Offset 8 is fine for UDP. */
 	v4_frame(&f, &(struct v4){A4, B4, 17, 5, 1, 0}, l4 + 8, n - 8);
 	ck_assert_uint_eq(parse_frame(&f).flags, PKT_FRAGMENT);
@@ -932,6 +938,22 @@ START_TEST(test_icmp_error_v4_inner_kinds)
 	v4_frame(&f, &(struct v4){C4, A4, 1, 2, 0, 0}, l4, n);
 	ck_assert(parse_frame(&f).flags & PKT_MALFORMED);
 	n = icmp(l4, 3, 3, 0, q, 27);
+	v4_frame(&f, &(struct v4){C4, A4, 1, 2, 0, 0}, l4, n);
+	ck_assert(parse_frame(&f).flags & PKT_MALFORMED);
+	/*
+	 * Issue 15 defect 4: a quote with only the UDP ports (4 bytes) still
+	 * names the flow, as Linux takes it; 3 bytes do not.
+	 */
+	n = udp(inner, 1000, 53, 0);
+	n = ip4(q, &(struct v4){A4, B4, 17, 1, 0, 0}, inner, n);
+	n = icmp(l4, 3, 3, 0, q, 24);
+	v4_frame(&f, &(struct v4){C4, A4, 1, 2, 0, 0}, l4, n);
+	m = parse_frame(&f);
+	ck_assert(m.inner_valid);
+	ck_assert_uint_eq(m.inner_sport, 1000);
+	ck_assert_uint_eq(m.inner_dport, 53);
+	ck_assert(!(m.flags & PKT_MALFORMED));
+	n = icmp(l4, 3, 3, 0, q, 23);
 	v4_frame(&f, &(struct v4){C4, A4, 1, 2, 0, 0}, l4, n);
 	ck_assert(parse_frame(&f).flags & PKT_MALFORMED);
 	/* About a non-first fragment: well-formed, but no flow can be named. */

@@ -85,7 +85,7 @@ struct ct_cfg {
 	uint32_t udp, udp_stream;	      /* unreplied or one reply / assured */
 	uint32_t icmp;
 	uint32_t generic;    /* other IP protocols (GRE, ESP, ...) */
-	uint32_t frag;	     /* fragment records */
+	uint32_t frag;	     /* fragment records (only without nf/defrag in front) */
 	bool tcp_loose;	     /* let a mid-stream ACK create an entry (off: only a SYN can) */
 	bool tcp_liberal;    /* never mark out-of-window TCP INVALID */
 	bool vlan_zones;     /* VLAN id is part of the key (overlapping address spaces) */
@@ -110,7 +110,19 @@ struct ct_tcp_side {
 	uint32_t fin_end; /* seq just after this side's FIN */
 	uint8_t wscale;	  /* window shift in effect */
 	uint8_t flags;	  /* CT_TS_* */
+	/*
+	 * The last segment from this side that was let through without being
+	 * tracked (Linux's "ignored" packets, see conntrack_tcp.c): CT_IGN_*,
+	 * and the window shift a SYN so ignored offered. The entry's last_val
+	 * holds its number.
+	 */
+	uint8_t ign;
+	uint8_t ign_wscale;
 };
+
+#define CT_IGN_SYN 0x01	   /* a SYN on a live connection (last_val: its seq + 1) */
+#define CT_IGN_ACK 0x02	   /* a reply ACK to a SYN_SENT entry (last_val: its ack) */
+#define CT_IGN_WSCALE 0x04 /* that SYN had the window scale option */
 
 #define CT_TS_WSCALE 0x01 /* sent the window scale option */
 #define CT_TS_FIN 0x02	  /* sent a FIN */
@@ -123,20 +135,21 @@ struct ct_tcp_side {
 #define CT_S_SEEN_REPLY 0x02
 #define CT_S_ASSURED 0x04 /* a real two-way flow: never evicted for a newcomer */
 #define CT_S_FRAG 0x08	  /* a fragment record, not a flow */
-#define CT_S_LIBERAL 0x10 /* TCP windows not enforced (picked up mid-stream, fragments) */
+#define CT_S_LIBERAL 0x10 /* TCP windows not enforced (picked up mid-stream with ct-loose) */
 
 struct ct_entry {
 	struct ct_key key;
 	uint64_t expires; /* ns, same clock as now_ns */
 	uint32_t hash;
 	uint32_t next;		   /* bucket chain / free list */
-	uint32_t iif[2];	   /* ingress NIC per direction (reply: once seen) */
+	uint16_t iif[2];	   /* ingress NIC per direction (reply: once seen) */
 	uint32_t packets[2];	   /* per direction, wrapping */
 	uint32_t mark;		   /* free for the rules (ct mark); kept across rule swaps */
 	uint8_t status;		   /* CT_S_* */
 	uint8_t tcp_state;	   /* enum ct_tcp_state */
 	uint8_t orig_is_a;	   /* the original direction's source is key.a */
 	uint8_t frag_state;	   /* fragment records: the ct state their fragments get */
+	uint32_t last_val;	   /* TCP: see ct_tcp_side.ign */
 	struct ct_tcp_side tcp[2]; /* indexed by enum ct_dir */
 };
 
@@ -232,17 +245,24 @@ enum ct_dir ct_pkt_dir(const struct ct_entry *e, const struct pkt_meta *m);
 
 const char *ct_tcp_state_name(unsigned int s);
 
+/* What ct_tcp_track() made of a segment. */
+enum ct_tcp_verdict {
+	CT_TCP_BAD,	/* invalid: nothing was changed */
+	CT_TCP_OK,	/* tracked: state and windows updated */
+	CT_TCP_IGNORED, /* let through untracked (Linux's sIG): the entry may be stale */
+};
+
 /*
  * TCP tracking (conntrack_tcp.c), used by conntrack.c; not for the
  * appliance. ct_tcp_track() checks and applies one segment of direction
- * @dir to @e, returning false (and changing nothing) if it is invalid;
+ * @dir to @e (a CT_TCP_* verdict; BAD changes nothing);
  * @liberal tolerates out-of-window segments. ct_tcp_reopens(): a SYN on a
  * finished connection (TIME_WAIT/CLOSE) starts a new one (RFC 1122
  * 4.2.2.13). ct_tcp_may_create(): only a SYN may create a connection, or a
  * plain ACK with @loose (mid-stream pickup). ct_tcp_new(): initialize @e
  * from the confirmed first segment.
  */
-bool ct_tcp_track(struct ct_entry *e, int dir, const struct pkt_meta *m, bool liberal);
+int ct_tcp_track(struct ct_entry *e, int dir, const struct pkt_meta *m, bool liberal);
 bool ct_tcp_reopens(const struct ct_entry *e, const struct pkt_meta *m);
 bool ct_tcp_may_create(const struct pkt_meta *m, bool loose);
 void ct_tcp_new(struct ct_entry *e, const struct pkt_meta *m);

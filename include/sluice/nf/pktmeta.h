@@ -60,6 +60,8 @@ struct pkt_meta {
 	uint16_t arp_op;	 /* ARP opcode; saddr/daddr = sender/target IPv4 */
 	uint16_t frag_off;	 /* fragment offset in bytes, with PKT_FRAGMENT */
 	uint32_t frag_id;	 /* IPv4 identification / IPv6 fragment header id */
+	/* IPv6 fragments: the fragment header's offset, and that of the byte naming it. */
+	uint16_t frag_hdr_off, frag_nh_off;
 };
 
 /* Parse an Ethernet frame. Returns 0 (see meta->flags for what was found). */
