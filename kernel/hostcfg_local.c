@@ -21,6 +21,7 @@
 
 #include "sluice/hostcfg_be.h"
 #include "sluice/kernel.h"
+#include "sluice/numparse.h"
 
 #define STORE_ENTRIES_MAX 2048
 #define STORE_BYTES_MAX (2 * HC_CHUNKED_MAX + 256 * 1024)
@@ -155,11 +156,7 @@ static int read_chunked(struct pending *p, struct hc_op *op)
 	if (rc < 0)
 		return rc;
 	/* The count is data, not a loop bound we trust: canonical and capped. */
-	if (!l || (cnt[0] == '0' && l > 1) || strspn(cnt, "0123456789") != l)
-		return -EINVAL;
-	for (size_t i = 0; i < l; i++)
-		count = count * 10 + (uint64_t)(cnt[i] - '0');
-	if (count > HC_CHUNK_COUNT_MAX)
+	if (num_parse_dec(cnt, l, NUM_CANONICAL, &count) < 0 || count > HC_CHUNK_COUNT_MAX)
 		return -EINVAL;
 	op->buf[0] = '\0';
 	for (unsigned int i = 0; i < count; i++) {

@@ -26,9 +26,9 @@ k/liblwip.a: $(LWIP_OBJS)
 # The glue sees lwIP's headers and our port headers.
 NET_SRCS = net/lwip_port.c net/netif.c net/config.c net/status.c
 NET_OBJS = $(addprefix k/,$(NET_SRCS:.c=.o))
-# lwIP sees only the public headers (kernel/local.mk). So will net/ once
-# config.c no longer includes xen_plat.h: then add k/net/%.o here.
+# lwIP and net/ see only the public headers (kernel/local.mk).
 k/lwip/%.o: KERNEL_INTERNAL_CPPFLAGS =
+k/net/%.o: KERNEL_INTERNAL_CPPFLAGS =
 k/net/%.o: $(srcdir)/net/%.c Makefile
 	$(AM_V_KCC)$(MKDIR_P) $(@D) && \
 	$(KCOMPILE) $(LWIP_CPPFLAGS) -MD -MP -MF $(@:.o=.d) -c -o $@ $<

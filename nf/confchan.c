@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "sluice/nf/confchan.h"
+#include "sluice/numparse.h"
 
 enum { CC_IDLE, CC_READ_GEN, CC_READ_ALL, CC_PUBLISH };
 
@@ -36,18 +37,9 @@ int nf_conf_generation(const char *val, size_t len, uint64_t last, uint64_t *gen
 	uint64_t g = 0;
 
 	/* Canonical decimal only: "007", "+7" or "7\n" are not what a writer meant by 7. */
-	if (len == 0 || len > 20 || (len > 1 && val[0] == '0')) {
+	if (num_parse_dec(val, len, NUM_CANONICAL, &g) < 0) {
 		snprintf(err, errlen, "not a decimal number");
 		return -EINVAL;
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned int d = (unsigned char)val[i] - '0';
-
-		if (d > 9 || g > (UINT64_MAX - d) / 10) {
-			snprintf(err, errlen, "not a decimal number");
-			return -EINVAL;
-		}
-		g = g * 10 + d;
 	}
 	if (g == 0) {
 		snprintf(err, errlen, "not a generation (they start at 1)");

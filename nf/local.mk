@@ -21,6 +21,7 @@ NF_HDRS = include/sluice/nf/pipeline.h include/sluice/nf/pktmeta.h \
 	include/sluice/nf/confchan.h
 NF_OBJS = $(addprefix k/,$(NF_SRCS:.c=.o))
 
+k/nf/%.o: KERNEL_INTERNAL_CPPFLAGS = # public headers only (kernel/local.mk)
 k/nf/%.o: $(srcdir)/nf/%.c Makefile
 	$(AM_V_KCC)$(MKDIR_P) $(@D) && \
 	$(KCOMPILE) $(LWIP_CPPFLAGS) -MD -MP -MF $(@:.o=.d) -c -o $@ $<

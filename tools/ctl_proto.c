@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ctl_int.h"
+#include "sluice/numparse.h"
 
 const size_t ctl_chunk_data = HK_CHUNK_DATA;
 const unsigned int ctl_chunk_count_max = HK_CHUNK_COUNT_MAX;
@@ -35,25 +36,10 @@ const struct fw_limits ctl_fw_limits = {
 	.max_mem = FW_DEFAULT_MAX_MEM,
 };
 
-/* Canonical decimal of @len bytes at @s. */
+/* Canonical decimal of @len bytes at @s: the appliances' own rule (numparse.h). */
 static int parse_u64_n(const char *s, size_t len, uint64_t *v)
 {
-	uint64_t x = 0;
-
-	/* Same rule as xs_parse_u64: "007" or "+7" is not what a writer of 7 wrote. */
-	if (len == 0 || (len > 1 && s[0] == '0'))
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned int d = (unsigned char)s[i] - '0';
-
-		if (d > 9)
-			return -EINVAL;
-		if (x > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		x = x * 10 + d;
-	}
-	*v = x;
-	return 0;
+	return num_parse_dec(s, len, NUM_CANONICAL, v);
 }
 
 int ctl_parse_u64(const char *s, uint64_t *v)

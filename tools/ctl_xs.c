@@ -16,6 +16,7 @@
 #include <xenstore.h>
 
 #include "ctl_int.h"
+#include "sluice/numparse.h"
 
 #define PATH_MAX_LEN 256
 #define LIST_BATCH 256 /* domains per xc_domain_getinfolist call */
@@ -337,11 +338,10 @@ int ctl_resolve(struct ctl *c, const char *arg, struct ctl_target *out)
 		return r;
 	/* Like xl: a number is a domid (leading zeros and all), anything else a name. */
 	if (all_digits(arg)) {
-		unsigned long long id;
+		uint64_t id = UINT64_MAX; /* too big to be a domid: matches none */
 
-		errno = 0;
-		id = strtoull(arg, NULL, 10);
-		for (size_t i = 0; i < n && errno == 0; i++) {
+		num_parse_dec(arg, strlen(arg), 0, &id);
+		for (size_t i = 0; i < n; i++) {
 			if (doms[i].domid == id) {
 				*out = doms[i];
 				doms[i].name = NULL;

@@ -20,6 +20,7 @@ tools_sluice_logread_LDADD =
 bin_PROGRAMS += tools/sluice-ctl
 tools_sluice_ctl_SOURCES = tools/sluice-ctl.c tools/ctl_app.c tools/ctl_xs.c tools/ctl_sock.c \
 	tools/ctl_validate.c tools/ctl_proto.c tools/ctl_int.h kernel/lib/hcproto.c kernel/lib/hcstore.c \
+	kernel/lib/numparse.c \
 	$(FW_RULES_SRCS) $(FW_RULES_HDRS)
 tools_sluice_ctl_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -I$(top_srcdir)/include $(XEN_CPPFLAGS)
 tools_sluice_ctl_LDFLAGS =

@@ -16,6 +16,7 @@ FW_APP_HDRS = appliances/firewall/fw.h appliances/firewall/fwelem.h \
 FW_IMAGE_SRCS = $(FW_APP_SRCS) $(FW_RULES_SRCS)
 FW_IMAGE_OBJS = $(addprefix k/,$(FW_IMAGE_SRCS:.c=.o))
 
+k/appliances/firewall/%.o: KERNEL_INTERNAL_CPPFLAGS = # public headers only (kernel/local.mk)
 k/appliances/firewall/%.o: $(srcdir)/appliances/firewall/%.c Makefile
 	$(AM_V_KCC)$(MKDIR_P) $(@D) && \
 	$(KCOMPILE) $(LWIP_CPPFLAGS) -I$(srcdir)/appliances/firewall -MD -MP -MF $(@:.o=.d) \

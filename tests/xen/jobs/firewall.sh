@@ -441,6 +441,12 @@ CFG
 	run_ctl stats --json fw >/dev/null
 	check "stats --json: generation 1, NIC counters as numbers" \
 		grep -q '"stats": {"generation": 1, "nic": \[{"id": "net0", "rx_packets": [0-9]' /tmp/ctl.out
+	run_ctl status fw
+	check "status: exit 0" test "$rc" = 0
+	check "status: a ready firewall, generation 1 in force" \
+		sh -c "grep -Eqx 'appliance +firewall' /tmp/ctl.out && grep -Eqx 'status +ready' /tmp/ctl.out && grep -Eqx 'active_generation +1' /tmp/ctl.out && grep -Eqx 'result +1 ok 5 rules' /tmp/ctl.out"
+	run_ctl wait-ready -t 5 fw
+	check "wait-ready: exit 0" test "$rc" = 0
 
 	# Refused by sluice-ctl itself: nothing reaches xenstore.
 	run_ctl push fw /tmp/rules/bad.nft
