@@ -6,9 +6,13 @@
  * frame leaves through the other NIC unchanged: the same pktbuf, never
  * copied (netdev_tx takes the page received on the other NIC).
  *
- *   parse -0-> conntrack -> filter -0-> accepted(counter) -> tx
- *     |                        '-1-> reject-limit(ratelimit) -0-> reject
+ *   parse -0-> defrag -> conntrack -> filter -0-> accepted(counter) -> tx
+ *     |                                   '-1-> reject-limit(ratelimit) -0-> reject
  *     '-1-> bypass(counter) -> tx          (ARP, ND, MLD: never filtered)
+ *
+ * defrag holds IP fragments until their datagram is whole, so conntrack
+ * and the rules classify the datagram once; the fragments then leave
+ * unchanged (sluice/nf/defrag.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +21,7 @@
 #include "fwmode.h"
 
 static struct {
-	struct pl_elem parse, ct, filter, accepted, bypass, tx;
+	struct pl_elem parse, defrag, ct, filter, accepted, bypass, tx;
 	struct pl_counter accepted_cnt, bypass_cnt;
 } br;
 
@@ -27,6 +31,8 @@ static int add_elements(struct fw_ctx *ctx)
 	int rc;
 
 	rc = pl_add(g, &br.parse, &nf_parse_class, "parse", &ctx->parse);
+	if (rc == 0)
+		rc = pl_add(g, &br.defrag, &nf_defrag_class, "defrag", &ctx->defrag);
 	if (rc == 0)
 		rc = pl_add(g, &br.ct, &nf_ct_class, "conntrack", &ctx->ct.t);
 	if (rc == 0)
@@ -55,7 +61,8 @@ static int build_graph(struct fw_ctx *ctx)
 	if (rc < 0)
 		return rc;
 	/* Every port is wired; pl_connect can only fail on a programming error. */
-	pl_connect(&br.parse, 0, &br.ct);
+	pl_connect(&br.parse, 0, &br.defrag);
+	pl_connect(&br.defrag, 0, &br.ct);
 	pl_connect(&br.parse, 1, &br.bypass);
 	pl_connect(&br.ct, 0, &br.filter);
 	pl_connect(&br.filter, 0, &br.accepted);

@@ -95,6 +95,9 @@ static int route_opt(const char *v, void *ctx, char *err, size_t errlen)
 		.key = k, .type = CMDLINE_BOOL, .dst = &fw.opts.field, .help = h                   \
 	}
 
+/* A timeout key: 1 s .. CT_TIMEOUT_MAX (fragments: 1 h); unset keeps Linux's default. */
+#define TMO(k, i, hi, h) U64(k, timeouts[i], 1, hi, h)
+
 static const struct cmdline_opt own_opts[] = {
 	{.key = "mode", .type = CMDLINE_FUNC, .fn = mode_opt, .help = "bridge (default) or routed"},
 	{.key = "rules",
@@ -115,6 +118,21 @@ static const struct cmdline_opt own_opts[] = {
 	BOOL("stats-console", stats_console, "also print the counters every interval"),
 	U64("ct-max", ct_max, 0, CT_MAX_ENTRIES, "connection table entries (0: from memory)"),
 	BOOL("ct-loose", ct_loose, "pick up TCP connections mid-stream"),
+	TMO("ct-timeout-syn-sent", FWT_SYN_SENT, CT_TIMEOUT_MAX, "TCP SYN_SENT(2) s (120)"),
+	TMO("ct-timeout-syn-recv", FWT_SYN_RECV, CT_TIMEOUT_MAX, "TCP SYN_RECV s (60)"),
+	TMO("ct-timeout-established", FWT_ESTABLISHED, CT_TIMEOUT_MAX,
+	    "TCP ESTABLISHED s (432000)"),
+	TMO("ct-timeout-fin-wait", FWT_FIN_WAIT, CT_TIMEOUT_MAX, "TCP FIN_WAIT s (120)"),
+	TMO("ct-timeout-close-wait", FWT_CLOSE_WAIT, CT_TIMEOUT_MAX, "TCP CLOSE_WAIT s (60)"),
+	TMO("ct-timeout-last-ack", FWT_LAST_ACK, CT_TIMEOUT_MAX, "TCP LAST_ACK s (30)"),
+	TMO("ct-timeout-time-wait", FWT_TIME_WAIT, CT_TIMEOUT_MAX, "TCP TIME_WAIT s (120)"),
+	TMO("ct-timeout-close", FWT_CLOSE, CT_TIMEOUT_MAX, "TCP CLOSE s (10)"),
+	TMO("ct-timeout-udp", FWT_UDP, CT_TIMEOUT_MAX, "UDP unreplied s (30)"),
+	TMO("ct-timeout-udp-stream", FWT_UDP_STREAM, CT_TIMEOUT_MAX, "UDP stream s (120)"),
+	TMO("ct-timeout-icmp", FWT_ICMP, CT_TIMEOUT_MAX, "ICMP/ICMPv6 s (30)"),
+	TMO("ct-timeout-generic", FWT_GENERIC, CT_TIMEOUT_MAX, "other protocols s (600)"),
+	TMO("frag-timeout", FWT_FRAG, 3600, "IPv4 reassembly s (30)"),
+	TMO("frag6-timeout", FWT_FRAG6, 3600, "IPv6 reassembly s (60)"),
 	U64("reject-rate", reject_rate, 0, 1000000, "answers to rejected packets per second"),
 	U64("reject-burst", reject_burst, 1, 1000000, "answers in a burst"),
 	U64("log-rate", log_rate, 0, 1000000, "log lines per second"),
@@ -153,6 +171,53 @@ static void fw_ready(struct fw_ctx *ctx)
 	nf_app_ready(&ctx->app);
 }
 
+/* The timeout keys given on the command line over Linux's defaults. */
+static void apply_timeouts(const struct fw_opts *o, struct ct_cfg *c, struct df_cfg *d)
+{
+	static const uint8_t tcp_state[FWT_CLOSE + 1] = {
+		[FWT_SYN_SENT] = CT_TCP_SYN_SENT,	[FWT_SYN_RECV] = CT_TCP_SYN_RECV,
+		[FWT_ESTABLISHED] = CT_TCP_ESTABLISHED, [FWT_FIN_WAIT] = CT_TCP_FIN_WAIT,
+		[FWT_CLOSE_WAIT] = CT_TCP_CLOSE_WAIT,	[FWT_LAST_ACK] = CT_TCP_LAST_ACK,
+		[FWT_TIME_WAIT] = CT_TCP_TIME_WAIT,	[FWT_CLOSE] = CT_TCP_CLOSE,
+	};
+	uint32_t *other[FWT_N] = {[FWT_UDP] = &c->udp,	       [FWT_UDP_STREAM] = &c->udp_stream,
+				  [FWT_ICMP] = &c->icmp,       [FWT_GENERIC] = &c->generic,
+				  [FWT_FRAG] = &d->timeout4_s, [FWT_FRAG6] = &d->timeout6_s};
+
+	/* The option table bounds every value (1 .. CT_TIMEOUT_MAX): they fit 32 bits. */
+	for (int i = 0; i < FWT_N; i++) {
+		if (!o->timeouts[i])
+			continue;
+		if (i <= FWT_CLOSE)
+			c->tcp_timeout[tcp_state[i]] = (uint32_t)o->timeouts[i];
+		else
+			*other[i] = (uint32_t)o->timeouts[i];
+	}
+	/* SYN_SENT2 (a simultaneous open) lives as long as SYN_SENT, as in Linux. */
+	if (o->timeouts[FWT_SYN_SENT])
+		c->tcp_timeout[CT_TCP_SYN_SENT2] = (uint32_t)o->timeouts[FWT_SYN_SENT];
+}
+
+/* Connection table and fragment reassembly, with the timeouts asked for. */
+static int start_tracking(struct fw_ctx *ctx)
+{
+	struct ct_cfg c;
+	struct df_cfg d;
+	int rc = nf_ct_start(&ctx->ct, (unsigned int)ctx->opts.ct_max, ctx->opts.ct_loose,
+			     "firewall");
+
+	if (rc < 0)
+		return rc;
+	c = ctx->ct.t.cfg;
+	df_cfg_default(&d);
+	apply_timeouts(&ctx->opts, &c, &d);
+	ct_set_cfg(&ctx->ct.t, &c); /* cannot fail: every value is in range */
+	rc = nf_defrag_init(&ctx->defrag, &d);
+	if (rc < 0)
+		printf("firewall: cannot allocate fragment reassembly (%d)\n", rc);
+	return rc;
+}
+
 /* Options that only one mode takes. */
 static int check_mode_opts(void)
 {
@@ -182,8 +247,7 @@ static int start(struct nf_app *app, void *arg)
 	if (rc == 0)
 		rc = fw_config_boot(ctx);
 	if (rc == 0)
-		rc = nf_ct_start(&ctx->ct, (unsigned int)ctx->opts.ct_max, ctx->opts.ct_loose,
-				 "firewall");
+		rc = start_tracking(ctx);
 	if (rc < 0)
 		return rc;
 	ctx->filter.ct = &ctx->ct.t;

@@ -26,6 +26,7 @@
 #include "sluice/fwrules.h"
 #include "sluice/nf/app.h"
 #include "sluice/nf/ct.h"
+#include "sluice/nf/defrag.h"
 #include "sluice/nf/parse.h"
 #include "sluice/nf/pipeline.h"
 #include "sluice/nf/port.h"
@@ -43,6 +44,28 @@ enum fw_drop {
 /* pl_pkt.anno slots: the filter's verdict (const struct fw_verdict *) for the reject branch. */
 #define FW_ANNO_VERDICT 0
 
+/*
+ * Timeout keys (seconds; 0: not given, Linux's default from
+ * ct_cfg_default() / df_cfg_default()), fw_opts.timeouts[] by index.
+ */
+enum fw_timeout {
+	FWT_SYN_SENT,
+	FWT_SYN_RECV,
+	FWT_ESTABLISHED,
+	FWT_FIN_WAIT,
+	FWT_CLOSE_WAIT,
+	FWT_LAST_ACK,
+	FWT_TIME_WAIT,
+	FWT_CLOSE,
+	FWT_UDP,
+	FWT_UDP_STREAM,
+	FWT_ICMP,
+	FWT_GENERIC,
+	FWT_FRAG,
+	FWT_FRAG6,
+	FWT_N,
+};
+
 struct fw_opts {
 	enum fw_mode mode;
 	char rules[4096];     /* rules= (';' separates lines) */
@@ -51,6 +74,7 @@ struct fw_opts {
 	bool stats_console;
 	uint64_t ct_max; /* 0: sized from memory */
 	bool ct_loose;
+	uint64_t timeouts[FWT_N];
 	uint64_t reject_rate, reject_burst;
 	uint64_t log_rate, log_burst;
 	bool logsink;
@@ -81,6 +105,7 @@ struct fw_ctx {
 	struct nf_app app; /* ports, stats registry, the graph's runner */
 	struct pl_graph graph;
 	struct nf_ct ct;
+	struct nf_defrag defrag; /* in front of ct: the rules see whole datagrams */
 	struct fw_filter filter;
 	struct nf_parse parse; /* bypass: fw_always_pass */
 	struct fw_rejecter rej;

@@ -7,6 +7,8 @@
  *          bypasses the rules (fw_always_pass): without them no host could
  *          reach another through the firewall, whatever the rules say
  *          (docs/firewall.md).
+ * defrag   (nf/defrag.h) fragments are held until their datagram is whole;
+ *          the rest of the graph sees the datagram once.
  * ct       ct_lookup_update(): the packet's `ct state`.
  * filter   fw_classify_ex() with the live ruleset; accept confirms the
  *          flow (ct_confirm), so only accepted flows take table slots.
@@ -65,6 +67,14 @@ static int filter_push(struct pl_elem *e, struct pl_pkt *p)
 	const struct fw_verdict *v;
 	struct fw_logs logs;
 
+	/*
+	 * A later fragment of a datagram whose first fragment the rules just
+	 * accepted as a whole (nf/defrag.h; the flag is never set by the
+	 * parser): it follows that verdict. Classifying it again would count
+	 * it twice and match it without ports.
+	 */
+	if (p->meta.flags & PKT_REASM_TAIL)
+		return 0;
 	v = fw_classify_ex(f->rs, &p->meta, p->oif == PL_IF_NONE ? FW_IF_NONE : p->oif, p->ct_state,
 			   p->now, &logs);
 	p->anno[FW_ANNO_VERDICT].ptr = v;

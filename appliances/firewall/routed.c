@@ -4,8 +4,8 @@
  * address on each NIC (netN.ip=, netN.ip6= through the net library), and
  * every packet it forwards runs through the same filter as in bridge mode.
  *
- *   parse -0-> route -0-> conntrack -> filter -0-> accepted -> forward
- *     |          '-1-> local (lwIP)          '-1-> reject branch
+ *   parse -0-> route -0-> defrag -> conntrack -> filter -0-> accepted -> forward
+ *     |          '-1-> local (lwIP)                    '-1-> reject branch
  *     '-1-> snoop -> local                 (ARP, ND, MLD: never filtered)
  *
  * route, forward, snoop and local are the shared layer's router elements
@@ -28,7 +28,7 @@ typedef unsigned long long ull;
 
 static struct {
 	struct nf_router router;
-	struct pl_elem parse, route, ct, filter, accepted, fwd, local, snoop, lwip;
+	struct pl_elem parse, route, defrag, ct, filter, accepted, fwd, local, snoop, lwip;
 	struct pl_counter accepted_cnt, local_cnt;
 	struct nf_stats_section sec, sec_neigh;
 } rt;
@@ -41,6 +41,8 @@ static int add_elements(struct fw_ctx *ctx)
 
 	if (rc == 0)
 		rc = pl_add(g, &rt.route, &nf_route_class, "route", r);
+	if (rc == 0)
+		rc = pl_add(g, &rt.defrag, &nf_defrag_class, "defrag", &ctx->defrag);
 	if (rc == 0)
 		rc = pl_add(g, &rt.ct, &nf_ct_class, "conntrack", &ctx->ct.t);
 	if (rc == 0)
@@ -73,7 +75,9 @@ static int build_graph(struct fw_ctx *ctx)
 	/* Every port is wired; pl_connect can only fail on a programming error. */
 	pl_connect(&rt.parse, 0, &rt.route);
 	pl_connect(&rt.parse, 1, &rt.snoop);
-	pl_connect(&rt.route, 0, &rt.ct);
+	/* Fragments for lwIP itself are reassembled by lwIP; forwarded ones here. */
+	pl_connect(&rt.route, 0, &rt.defrag);
+	pl_connect(&rt.defrag, 0, &rt.ct);
 	pl_connect(&rt.route, 1, &rt.local);
 	pl_connect(&rt.ct, 0, &rt.filter);
 	pl_connect(&rt.filter, 0, &rt.accepted);

@@ -676,7 +676,8 @@ END_TEST
 
 /* ---- the firewall's graph core on real frames ---- */
 
-static struct pl_elem fparse, fct, ffilter, ftx, frej;
+static struct pl_elem fparse, fdefrag, fct, ffilter, ftx, frej;
+static struct nf_defrag defrag;
 static struct nf_parse parse_cfg = {.peer = {1, 0, PL_IF_NONE}, .bypass = fw_always_pass};
 static struct fw_filter filt;
 static struct ct_table ct;
@@ -703,12 +704,15 @@ static void fw_graph_setup(const char *text)
 	filt.rs = rules(text);
 	filt.ct = &ct;
 	filt.log = test_log;
+	ck_assert_int_eq(nf_defrag_init(&defrag, NULL), 0);
 	pl_add(&g, &fparse, &nf_parse_class, "parse", &parse_cfg);
+	pl_add(&g, &fdefrag, &nf_defrag_class, "defrag", &defrag);
 	pl_add(&g, &fct, &nf_ct_class, "conntrack", &ct);
 	pl_add(&g, &ffilter, &fw_filter_class, "filter", &filt);
 	pl_add(&g, &ftx, &sink_class, "tx", NULL);
 	pl_add(&g, &frej, &sink_class, "reject", NULL);
-	pl_connect(&fparse, 0, &fct);
+	pl_connect(&fparse, 0, &fdefrag);
+	pl_connect(&fdefrag, 0, &fct);
 	pl_connect(&fparse, 1, &ftx);
 	pl_connect(&fct, 0, &ffilter);
 	pl_connect(&ffilter, 0, &ftx);
@@ -720,6 +724,7 @@ static void fw_graph_teardown(void)
 {
 	fw_ruleset_free(filt.rs);
 	filt.rs = NULL;
+	nf_defrag_destroy(&defrag);
 	ct_destroy(&ct);
 	ck_assert_uint_eq(live_bufs, 0);
 }
@@ -807,27 +812,162 @@ START_TEST(test_fw_swap_keeps_counters_and_flows)
 END_TEST
 
 /*
- * The fragments of a datagram arrive back to back, in one batch. A later
- * fragment takes the ct state its first fragment was accepted with (here
- * NEW; it has no ports for the dport rule); processed stage by stage it
- * would be looked up before the first was confirmed, and be INVALID.
+ * Fragments are reassembled before conntrack and the rules (nf/defrag.h):
+ * the datagram is classified once with its ports, so `udp dport 53 accept`
+ * alone lets a fragmented datagram through (issue 15 defect 5: the
+ * documented work-around accepting every new UDP packet is gone), and the
+ * original fragments leave unchanged, first fragment first.
  */
 START_TEST(test_fw_fragments_in_one_batch)
 {
-	uint8_t f[1600], udp[1200];
+	uint8_t f[1600], udp[2000];
+	size_t len1;
 
 	fw_graph_setup("policy drop;ct state established,related accept;ct state invalid drop;"
-		       "udp dport 53 accept;ip protocol udp ct state new accept");
+		       "udp dport 53 accept");
 	memset(udp, 0, sizeof(udp));
 	w16(udp, 5000);
 	w16(udp + 2, 53);
 	w16(udp + 4, 2000);
-	send_frame(f, v4_frame(f, IP_A, IP_B, 17, udp, 1200, 0x2000, 77), 0); /* MF */
-	send_frame(f, v4_frame(f, IP_A, IP_B, 17, udp, 800, 1200 / 8, 77), 0);
+	/* Last fragment first: nothing can leave before the datagram is whole. */
+	send_frame(f, v4_frame(f, IP_A, IP_B, 17, udp + 1200, 800, 1200 / 8, 77), 0);
+	len1 = v4_frame(f, IP_A, IP_B, 17, udp, 1200, 0x2000, 77); /* MF */
+	f[0] = 0x42;						   /* tag (MAC) */
+	send_frame(f, len1, 0);
 	pl_run(&g, 1000, NULL);
 	ck_assert_uint_eq(g.batches, 1);
 	ck_assert_uint_eq(sink.n, 2);
+	ck_assert_uint_eq(sink.tag[0], 0x42); /* the first fragment leads */
 	ck_assert_uint_eq(released, 0);
+	ck_assert_uint_eq(rule_packets(2), 1); /* the datagram counted once */
+	/* Another port: the datagram is dropped, every fragment with it. */
+	w16(udp + 2, 54);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 17, udp, 1200, 0x2000, 78), 0);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 17, udp + 1200, 800, 1200 / 8, 78), 0);
+	pl_run(&g, 2000, NULL);
+	ck_assert_uint_eq(sink.n, 2);
+	ck_assert_uint_eq(released, 2);
+	ck_assert_uint_eq(last_reason, FWD_RULES);
+	fw_graph_teardown();
+}
+END_TEST
+
+static void handshake80(uint8_t *f)
+{
+	send_frame(f, tcp4(f, IP_A, IP_B, 40000, 80, 0x02, 100, 0), 0);
+	send_frame(f, tcp4(f, IP_B, IP_A, 80, 40000, 0x12, 500, 101), 1);
+	send_frame(f, tcp4(f, IP_A, IP_B, 40000, 80, 0x10, 101, 501), 0);
+	pl_run(&g, 1000, NULL);
+	ck_assert_uint_eq(sink.n, 3);
+}
+
+/*
+ * Issue 15 defect 1: an out-of-window first fragment (never completed)
+ * used to pass and switch window checks off for the connection. Now it
+ * waits for its datagram, is dropped at the timeout, and windows stay on.
+ */
+START_TEST(test_fw_fragment_window_bypass)
+{
+	uint8_t f[1600], t[1100];
+	size_t n;
+
+	fw_graph_setup("policy drop;ct state invalid drop;ct state established accept;"
+		       "tcp dport 80 accept");
+	handshake80(f);
+	n = tcp_seg(t, 40000, 80, 0x10, 101 + (1u << 30), 501, 1000);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 6, t, 504, 0x2000, 9), 0);
+	pl_run(&g, 2000, NULL);
+	ck_assert_uint_eq(sink.n, 3);
+	ck_assert_uint_eq(released, 0);
+	ck_assert_uint_eq(df_held(&defrag.df), 1);
+	/* Out-of-window data and a RST 2^30 away are still refused. */
+	send_frame(f, v4_frame(f, IP_A, IP_B, 6, t, n, 0, 10), 0);
+	send_frame(f, tcp4(f, IP_B, IP_A, 80, 40000, 0x04, 501 + (1u << 30), 0), 1);
+	send_frame(f, tcp4(f, IP_A, IP_B, 40000, 80, 0x10, 101, 501), 0);
+	pl_run(&g, 3000, NULL);
+	ck_assert_uint_eq(sink.n, 4);
+	ck_assert_uint_eq(released, 2);
+	/* IPv4 datagrams wait 30 s (Linux's ipfrag_time), then go. */
+	send_frame(f, tcp4(f, IP_A, IP_B, 40000, 80, 0x10, 101, 501), 0);
+	pl_run(&g, 2000 + 31 * 1000000000ull, NULL);
+	ck_assert_uint_eq(df_held(&defrag.df), 0);
+	ck_assert_uint_eq(released, 3);
+	fw_graph_teardown();
+}
+END_TEST
+
+/* Defect 5: a SYN whose first fragment holds only 8 bytes (ports, seq) passes. */
+START_TEST(test_fw_tiny_first_fragment)
+{
+	uint8_t f[200], t[64];
+	size_t n;
+
+	fw_graph_setup("policy drop;ct state established accept;ct state invalid drop;"
+		       "tcp dport 80 accept");
+	n = tcp_seg(t, 40000, 80, 0x02, 100, 0, 0);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 6, t + 8, n - 8, 1, 11), 0);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 6, t, 8, 0x2000, 11), 0);
+	pl_run(&g, 1000, NULL);
+	ck_assert_uint_eq(sink.n, 2);
+	ck_assert_uint_eq(ct.stats.entries, 1);
+	send_frame(f, tcp4(f, IP_B, IP_A, 80, 40000, 0x12, 500, 101), 1);
+	pl_run(&g, 2000, NULL);
+	ck_assert_uint_eq(sink.n, 3);
+	/* The same to a closed port: both pieces dropped. */
+	n = tcp_seg(t, 40001, 23, 0x02, 100, 0, 0);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 6, t, 8, 0x2000, 12), 0);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 6, t + 8, n - 8, 1, 12), 0);
+	pl_run(&g, 3000, NULL);
+	ck_assert_uint_eq(sink.n, 3);
+	ck_assert_uint_eq(released, 2);
+	fw_graph_teardown();
+}
+END_TEST
+
+static size_t v6_frag(uint8_t *f, uint8_t nh, const uint8_t *pl, size_t len, uint16_t off,
+		      bool more, uint32_t id)
+{
+	uint8_t b[1600];
+
+	b[0] = nh;
+	b[1] = 0;
+	w16(b + 2, (uint16_t)(off | (more ? 1 : 0)));
+	w32(b + 4, id);
+	memcpy(b + 8, pl, len);
+	return v6_frame(f, IP6_A, IP6_B, 44, 64, b, len + 8);
+}
+
+/*
+ * Defect 5: overlapping fragments discard the datagram (Linux: IPv4 since
+ * 4.19, IPv6 per RFC 5722); an exact duplicate is only dropped itself.
+ */
+START_TEST(test_fw_fragment_overlap)
+{
+	uint8_t f[1600], udp[64];
+
+	fw_graph_setup("policy drop;udp dport 53 accept");
+	memset(udp, 0, sizeof(udp));
+	w16(udp, 5000);
+	w16(udp + 2, 53);
+	w16(udp + 4, 48);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 17, udp, 16, 0x2000, 5), 0);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 17, udp + 8, 16, 0x2000 | 1, 5), 0);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 17, udp + 16, 32, 2, 5), 0);
+	pl_run(&g, 1000, NULL);
+	ck_assert_uint_eq(sink.n, 0);
+	ck_assert_uint_eq(released, 2);
+	ck_assert_uint_eq(df_held(&defrag.df), 1); /* the last one starts a new datagram */
+	/* IPv6 the same; and a duplicate that does not overlap otherwise is harmless. */
+	send_frame(f, v6_frag(f, 17, udp, 16, 0, true, 6), 0);
+	send_frame(f, v6_frag(f, 17, udp + 8, 16, 8, true, 6), 0);
+	send_frame(f, v6_frag(f, 17, udp + 16, 32, 16, false, 6), 0);
+	send_frame(f, v6_frag(f, 17, udp, 16, 0, true, 7), 0);
+	send_frame(f, v6_frag(f, 17, udp, 16, 0, true, 7), 0);
+	send_frame(f, v6_frag(f, 17, udp + 16, 32, 16, false, 7), 0);
+	pl_run(&g, 2000, NULL);
+	ck_assert_uint_eq(released, 5);
+	ck_assert_uint_eq(sink.n, 2);
+	ck_assert_uint_eq(df_held(&defrag.df), 2);
 	fw_graph_teardown();
 }
 END_TEST
@@ -910,6 +1050,9 @@ static Suite *suite(void)
 	tcase_add_test(t, test_fw_stateful);
 	tcase_add_test(t, test_fw_swap_keeps_counters_and_flows);
 	tcase_add_test(t, test_fw_fragments_in_one_batch);
+	tcase_add_test(t, test_fw_fragment_window_bypass);
+	tcase_add_test(t, test_fw_tiny_first_fragment);
+	tcase_add_test(t, test_fw_fragment_overlap);
 	suite_add_tcase(s, t);
 	t = tcase_create("config");
 	tcase_add_test(t, test_inline);

@@ -24,6 +24,14 @@ enum pkt_l3 { PKT_L3_OTHER, PKT_L3_IPV4, PKT_L3_IPV6, PKT_L3_ARP };
 #define PKT_ICMP_ERROR 0x20 /* ICMP/ICMPv6 error message; see inner_valid */
 #define PKT_IP_OPTS 0x40    /* IPv4 options or IPv6 extension headers present */
 #define PKT_QINQ 0x80	    /* two VLAN tags: vlan is the outer one, the inner was skipped */
+/*
+ * Set by nf/defrag.h only, never by the parser. PKT_REASM: a whole
+ * datagram's meta (the frame holds its headers only). PKT_REASM_TAIL: a
+ * later fragment of one, forwarded after its first fragment and given its
+ * verdict (it is not tracked or classified again).
+ */
+#define PKT_REASM 0x100
+#define PKT_REASM_TAIL 0x200
 
 struct pkt_addr {
 	uint8_t b[16]; /* IPv4 in the first 4 bytes, rest zero */
