@@ -11,11 +11,12 @@ FUZZ_CFLAGS = -std=gnu11 -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Wextra -Werror
 FUZZ_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/kernel/include $(XEN_CPPFLAGS)
+# (A driver's *_xs.c, and blkdev.c, are #included by their harness, not compiled alone.)
 FUZZ_COMPILE = @mkdir -p tests/fuzz && echo "  FUZZCC   $@" && \
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CPPFLAGS) -o $@ $(filter %.c,$^)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CPPFLAGS) -o $@ $(filter-out %_xs.c %/blkdev.c,$(filter %.c,$^))
 
 FUZZ_NAMES = numparse inaddr cmdline ustar confgen ctlproto fwrules conntrack hcproto \
-	virtqueue xenstore
+	virtqueue xenstore netfront blkfront
 FUZZ_PROGS = $(addprefix tests/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_DEPS = tests/fuzz/fuzz.h tests/fuzz/local.mk
 CLEANFILES += $(FUZZ_PROGS)
@@ -50,9 +51,31 @@ tests/fuzz/fuzz_xenstore: tests/fuzz/fuzz_xenstore.c xen/xs.c xen/xs_ring.c kern
 		$(FUZZ_DEPS)
 	$(FUZZ_COMPILE)
 
+# The driver harnesses run the drivers against the unit tests' fakes with an
+# input-scoped heap (scoped_heap.h, forced in); they compile the driver's
+# xenstore file into the harness to reset its file-scope state.
+FUZZ_HEAP = -include $(top_srcdir)/tests/fuzz/scoped_heap.h
+FUZZ_NETFRONT_SRCS = tests/fuzz/fuzz_netfront.c tests/fuzz/scoped_heap.c \
+	tests/unit/fake_netback.c tests/unit/fake_kernel.c tests/unit/fake_xenstore.c \
+	tests/unit/fake_xen.c drivers/netfront/netfront.c drivers/netfront/netfront_tx.c \
+	drivers/netfront/netfront_rx.c xen/evtchn.c xen/gnttab.c xen/xs.c xen/xs_ring.c \
+	xen/xenbus.c kernel/lib/timerq.c kernel/lib/irqstorm.c kernel/lib/numparse.c
+tests/fuzz/fuzz_netfront: $(FUZZ_NETFRONT_SRCS) drivers/netfront/netfront_xs.c \
+		tests/fuzz/scoped_heap.h $(FUZZ_DEPS)
+	$(FUZZ_COMPILE) $(FUZZ_HEAP)
+FUZZ_BLKFRONT_SRCS = tests/fuzz/fuzz_blkfront.c tests/fuzz/scoped_heap.c \
+	tests/unit/fake_blkback.c tests/unit/fake_kernel.c tests/unit/fake_xenstore.c \
+	tests/unit/fake_xen.c drivers/blkfront/blkfront.c xen/evtchn.c xen/gnttab.c xen/xs.c \
+	xen/xs_ring.c xen/xenbus.c kernel/lib/timerq.c kernel/lib/irqstorm.c kernel/lib/numparse.c
+tests/fuzz/fuzz_blkfront: $(FUZZ_BLKFRONT_SRCS) drivers/blkfront/blkfront_xs.c kernel/blkdev.c \
+		tests/fuzz/scoped_heap.h $(FUZZ_DEPS)
+	$(FUZZ_COMPILE) $(FUZZ_HEAP)
+
 fuzz-build: $(FUZZ_PROGS)
 fuzz: fuzz-build
 	@FUZZ_SECONDS='$(FUZZ_SECONDS)' $(SHELL) $(top_srcdir)/tests/fuzz/run-fuzz \
 		$(top_srcdir)/tests/fuzz/corpus tests/fuzz $(FUZZ_NAMES)
 .PHONY: fuzz fuzz-build
-EXTRA_DIST += tests/fuzz/run-fuzz $(addsuffix .c,$(FUZZ_PROGS)) $(FUZZ_DEPS)
+EXTRA_DIST += tests/fuzz/run-fuzz $(addsuffix .c,$(FUZZ_PROGS)) $(FUZZ_DEPS) \
+	tests/fuzz/scoped_heap.c tests/fuzz/scoped_heap.h tests/fuzz/mkcorpus tests/fuzz/fwrules.dict \
+	tests/fuzz/corpus docs/fuzzing.md
