@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sluice/inaddr.h"
 #include "sluice/nf/stats.h"
 
 typedef unsigned long long ull;
@@ -64,37 +65,10 @@ size_t nf_stats_pipeline(void *arg, char *buf, size_t len)
 
 void nf_format_addr(const struct pkt_addr *a, bool v6, char *buf, size_t len)
 {
-	uint16_t w[8];
-	int best = -1, best_n = 1, pos = 0;
-
-	if (!v6) {
+	if (v6)
+		inaddr_format6(a->b, buf, len); /* RFC 5952, the one formatter */
+	else
 		snprintf(buf, len, "%u.%u.%u.%u", a->b[0], a->b[1], a->b[2], a->b[3]);
-		return;
-	}
-	for (int i = 0; i < 8; i++)
-		w[i] = (uint16_t)(a->b[2 * i] << 8 | a->b[2 * i + 1]);
-	/* RFC 5952: the longest run of two or more zero groups (the first of equals) is "::". */
-	for (int i = 0; i < 8;) {
-		int n = 0;
-
-		while (i + n < 8 && w[i + n] == 0)
-			n++;
-		if (n > best_n) {
-			best = i;
-			best_n = n;
-		}
-		i += n ? n : 1;
-	}
-	buf[0] = '\0';
-	for (int i = 0; i < 8 && pos < (int)len; i++) {
-		if (i == best) {
-			pos += snprintf(buf + pos, len - (size_t)pos, "::");
-			i += best_n - 1;
-			continue;
-		}
-		pos += snprintf(buf + pos, len - (size_t)pos, "%s%x",
-				i && i != best + best_n ? ":" : "", w[i]);
-	}
 }
 
 static size_t format_l4(const struct pkt_meta *m, char *b, size_t len)

@@ -179,17 +179,19 @@ static bool is_socket_arg(const char *arg)
  * it after the target), with an error that says what to do when there is
  * none. 0 or an exit status.
  */
-static int open_target(const char *arg, struct ctl_target *t, struct ctl **xen)
+static int open_target_q(const char *arg, struct ctl_target *t, struct ctl **xen, bool quiet)
 {
 	int r;
 
 	*xen = NULL;
 	if (is_socket_arg(arg))
-		return ctl_sock_target(arg, t, false) < 0 ? CTL_EXIT_SYSTEM : 0;
-	*xen = ctl_open(false);
+		return ctl_sock_target(arg, t, quiet) < 0 ? CTL_EXIT_SYSTEM : 0;
+	*xen = ctl_open(quiet);
 	if (!*xen)
 		return CTL_EXIT_SYSTEM;
 	r = ctl_resolve(*xen, arg, t);
+	if (r < 0 && quiet)
+		return r == -ENOENT ? CTL_EXIT_USAGE : CTL_EXIT_SYSTEM;
 	if (r == -ENOENT) {
 		fprintf(stderr, "sluice-ctl: no domain '%s' ('sluice-ctl list' shows them)\n", arg);
 		return CTL_EXIT_USAGE;
@@ -203,6 +205,11 @@ static int open_target(const char *arg, struct ctl_target *t, struct ctl **xen)
 		return CTL_EXIT_SYSTEM;
 	}
 	return 0;
+}
+
+static int open_target(const char *arg, struct ctl_target *t, struct ctl **xen)
+{
+	return open_target_q(arg, t, xen, false);
 }
 
 static void close_target(struct ctl_target *t, struct ctl *xen)
@@ -656,7 +663,11 @@ static int push_prepare(const char *arg, const char *path, const char *text, siz
 	return r;
 }
 
-static int cmd_push(int argc, char **argv)
+/*
+ * The options of push and wait-ready: -t SECONDS and (push) --no-validate.
+ * 0, or an exit status (-1 for --help, which exits 0).
+ */
+static int wait_opts(int argc, char **argv, const char *cmd, double *timeout_s, bool *validate)
 {
 	enum { OPT_NO_VALIDATE = 256 };
 	static const struct option longopts[] = {
@@ -665,7 +676,33 @@ static int cmd_push(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	double timeout_s = DEFAULT_TIMEOUT_S;
+	int opt;
+
+	*timeout_s = DEFAULT_TIMEOUT_S;
+	while ((opt = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
+		if (opt == 't' && parse_timeout(optarg, timeout_s) == 0)
+			continue;
+		if (opt == 't') {
+			fprintf(stderr, "sluice-ctl: %s: bad timeout '%s' (seconds, 0 to 86400)\n",
+				cmd, optarg);
+			return usage_error(NULL, NULL);
+		}
+		if (opt == OPT_NO_VALIDATE && validate) {
+			*validate = false;
+			continue;
+		}
+		if (opt == 'h') {
+			usage(stdout);
+			return -1;
+		}
+		return bad_option();
+	}
+	return 0;
+}
+
+static int cmd_push(int argc, char **argv)
+{
+	double timeout_s;
 	bool validate = true;
 	const char *path;
 	struct ctl_target t = {0};
@@ -673,25 +710,10 @@ static int cmd_push(int argc, char **argv)
 	uint64_t gen, active;
 	size_t len;
 	char *text;
-	int opt, r;
+	int r = wait_opts(argc, argv, "push", &timeout_s, &validate);
 
-	while ((opt = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 't':
-			if (parse_timeout(optarg, &timeout_s) < 0)
-				return usage_error("push: bad timeout '%s' (seconds, 0 to 86400)",
-						   optarg);
-			break;
-		case OPT_NO_VALIDATE:
-			validate = false;
-			break;
-		case 'h':
-			usage(stdout);
-			return CTL_EXIT_OK;
-		default:
-			return bad_option();
-		}
-	}
+	if (r)
+		return r < 0 ? CTL_EXIT_OK : r;
 	if (argc - optind != 2)
 		return usage_error("%s: needs TARGET and FILE", "push");
 	path = argv[optind + 1];
@@ -888,36 +910,23 @@ static int await_ready(struct ctl_target *t, uint64_t deadline)
 
 static int cmd_wait_ready(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	double timeout_s = DEFAULT_TIMEOUT_S;
+	double timeout_s;
 	struct ctl_target t = {0};
 	struct ctl *xen = NULL;
 	uint64_t deadline;
-	int opt, r;
+	int r = wait_opts(argc, argv, "wait-ready", &timeout_s, NULL);
 
-	while ((opt = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 't':
-			if (parse_timeout(optarg, &timeout_s) < 0)
-				return usage_error("wait-ready: bad timeout '%s'", optarg);
-			break;
-		case 'h':
-			usage(stdout);
-			return CTL_EXIT_OK;
-		default:
-			return bad_option();
-		}
-	}
+	if (r)
+		return r < 0 ? CTL_EXIT_OK : r;
 	if (argc - optind != 1)
 		return usage_error("%s: needs TARGET", "wait-ready");
 	deadline = ctl_now_ms() + (uint64_t)(timeout_s * 1000.0);
-	/* The socket may not exist yet, nor the domain: both are retried until the deadline. */
+	/*
+	 * The socket may not exist yet, nor the domain: both are retried
+	 * quietly until the deadline (the last attempt says why it failed).
+	 */
 	for (;;) {
-		r = open_target(argv[optind], &t, &xen);
+		r = open_target_q(argv[optind], &t, &xen, ctl_now_ms() + 150 < deadline);
 		if (r == 0 && (r = t.ops->watch_start(&t)) == 0)
 			r = await_ready(&t, deadline);
 		close_target(&t, xen);
