@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * The firewall's packet path over packet SEQUENCES: the packet parser
- * (nf/pktparse.c), connection tracking (nf/conntrack*.c) and the
- * classifier with a compiled ruleset, driven as the appliance drives them
- * (lookup, classify, confirm on accept; periodic expiry). State bugs need
+ * (nf/pktparse.c), fragment reassembly (nf/defrag.c), connection tracking
+ * (nf/conntrack*.c) and the classifier with a compiled ruleset, driven as
+ * the appliance drives them (fragments held until their datagram is whole,
+ * which is then tracked once; lookup, classify, confirm on accept; periodic
+ * expiry). State bugs need
  * several packets and the passing of time, so the input is a script:
  *
  *   byte 0   ruleset (one of the built-in ones below)
@@ -26,6 +28,7 @@
 #include "fuzz.h"
 #include "sluice/fwrules.h"
 #include "sluice/nf/conntrack.h"
+#include "sluice/nf/defrag.h"
 #include "sluice/nf/pktmeta.h"
 
 #define MS 1000000ull
@@ -236,26 +239,49 @@ static void fix_ip4(uint8_t *fr, size_t len)
 	put16(fr + 24, csum(fr + 14, ihl));
 }
 
-static void packet(struct ct_table *t, const struct fw_ruleset *r, const uint8_t *fr, size_t len,
-		   uint32_t ifindex, uint64_t now)
+/*
+ * Fragment handles: tags, each owned by exactly one side at a time. The
+ * table must give every held one back exactly once (release hook, or a
+ * finished datagram), never one it does not hold.
+ */
+#define MAX_TAGS 4096
+static bool tag_held[MAX_TAGS];
+static uintptr_t next_tag;
+
+static void give_back(void *handle)
 {
-	struct pkt_meta m;
+	uintptr_t t = (uintptr_t)handle;
+
+	if (t == 0 || t > MAX_TAGS || !tag_held[t - 1]) {
+		fprintf(stderr, "defrag returned handle %zu it did not hold\n", (size_t)t);
+		abort();
+	}
+	tag_held[t - 1] = false;
+}
+
+static void df_release(void *arg, void *handle, int why)
+{
+	(void)arg;
+	if (why != DF_WHY_INVALID && why != DF_WHY_LIMIT)
+		abort();
+	give_back(handle);
+}
+
+/* Conntrack and the rules on one (possibly reassembled) packet, as the appliance runs them. */
+static void track(struct ct_table *t, const struct fw_ruleset *r, const struct pkt_meta *m,
+		  uint64_t now)
+{
 	struct ct_entry *e = NULL;
 	const struct fw_verdict *v;
 	struct fw_logs logs;
-	uint8_t st;
+	uint8_t st = ct_lookup_update(t, m, now, &e);
 
-	if (pkt_parse(fr, len, ifindex, &m) != 0)
-		abort();
-	if (m.l4_off > len || m.payload_off > len || m.l3_off > len)
-		abort();
-	st = ct_lookup_update(t, &m, now, &e);
 	if (st != CT_NEW && st != CT_ESTABLISHED && st != CT_RELATED && st != CT_INVALID &&
 	    st != CT_UNTRACKED)
 		abort();
-	v = fw_classify_ex(r, &m, ifindex ^ 1, st, now, &logs);
-	if (v->action == FW_ACCEPT && (st == CT_NEW || (m.flags & PKT_FIRST_FRAG))) {
-		int rc = ct_confirm(t, &m, now, &e);
+	v = fw_classify_ex(r, m, m->ifindex ^ 1, st, now, &logs);
+	if (v->action == FW_ACCEPT && (st == CT_NEW || (m->flags & PKT_FIRST_FRAG))) {
+		int rc = ct_confirm(t, m, now, &e);
 
 		if (rc != 0 && rc != -EINVAL && rc != -ENOSPC)
 			abort();
@@ -264,12 +290,58 @@ static void packet(struct ct_table *t, const struct fw_ruleset *r, const uint8_t
 		abort();
 }
 
+static void packet(struct ct_table *t, struct defrag *df, const struct fw_ruleset *r,
+		   const uint8_t *fr, size_t len, uint32_t ifindex, uint64_t now)
+{
+	static struct df_done done;
+	struct pkt_meta m;
+	uint16_t zone;
+	void *h;
+
+	if (pkt_parse(fr, len, ifindex, &m) != 0)
+		abort();
+	if (m.l4_off > len || m.payload_off > len || m.l3_off > len)
+		abort();
+	/* The defrag element's filter: only well-formed fragments are offered. */
+	if (!(m.flags & PKT_FRAGMENT) || (m.flags & PKT_MALFORMED))
+		return track(t, r, &m, now);
+	if (next_tag >= MAX_TAGS)
+		return;
+	h = (void *)++next_tag;
+	tag_held[next_tag - 1] = true;
+	zone = m.flags & PKT_VLAN ? m.vlan : 0;
+	switch (df_add(df, &m, fr, len, zone, h, now, &done)) {
+	case DF_HELD:
+		break;
+	case DF_DONE:
+		if (done.n == 0 || done.n > DF_DGRAM_FRAGS_MAX || done.len > DF_SYNTH_MAX ||
+		    !(done.meta.flags & PKT_REASM))
+			abort();
+		done.meta.ifindex = ifindex;
+		track(t, r, &done.meta, now);
+		for (unsigned int i = 0; i < done.n; i++)
+			give_back(done.handles[i]);
+		break;
+	case DF_PASS:
+		give_back(h);
+		track(t, r, &m, now);
+		break;
+	case DF_DROP:
+		give_back(h);
+		break;
+	default:
+		abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t fr[FRAME_MAX + 64];
 	struct fz f = {data, size};
 	struct ct_table t;
 	struct ct_cfg cfg;
+	struct defrag df;
+	struct df_cfg dcfg;
 	uint64_t now = 1000 * 1000 * MS;
 	const struct fw_ruleset *r;
 	uint8_t opt;
@@ -295,6 +367,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.frag_policy = (uint8_t)(((opt >> 3) & 3) % 3);
 	if (ct_set_cfg(&t, &cfg) != 0)
 		abort();
+	/* Small limits so eviction and the per-source share are reachable. */
+	df_cfg_default(&dcfg);
+	dcfg.max_frags = 24;
+	dcfg.max_per_src = 16;
+	dcfg.max_dgrams = 8;
+	if (df_init(&df, &dcfg, df_release, NULL) != 0)
+		abort();
+	memset(tag_held, 0, sizeof(tag_held));
+	next_tag = 0;
 
 	for (unsigned int steps = 0; !fz_empty(&f) && steps < 256; steps++) {
 		uint8_t op = fz_u8(&f);
@@ -309,23 +390,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(fr, p, len);
 			if (op & 4)
 				fix_ip4(fr, len);
-			packet(&t, r, fr, len, (op >> 4) & 3, now);
+			packet(&t, &df, r, fr, len, (op >> 4) & 3, now);
 			break;
 		}
 		case 1: /* built frame */
 			now += (op >> 3) * 10 * MS;
 			len = build(&f, fr);
-			packet(&t, r, fr, len, (op >> 2) & 1, now);
+			packet(&t, &df, r, fr, len, (op >> 2) & 1, now);
 			break;
 		case 2: /* periodic expiry */
 			now += fz_u16(&f) * 1000 * MS;
 			ct_expire(&t, now, fz_u8(&f));
+			df_expire(&df, now);
 			break;
 		default: /* a long jump of the clock */
 			now += fz_u32(&f) * MS;
 			break;
 		}
 	}
+	df_destroy(&df); /* gives back every fragment still held */
+	for (unsigned int i = 0; i < next_tag; i++)
+		if (tag_held[i])
+			abort();
 	ct_flush(&t);
 	if (t.stats.entries != 0)
 		abort();

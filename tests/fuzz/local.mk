@@ -40,7 +40,7 @@ tests/fuzz/fuzz_ctlproto: tests/fuzz/fuzz_ctlproto.c tools/ctl_proto.c kernel/li
 tests/fuzz/fuzz_fwrules: tests/fuzz/fuzz_fwrules.c $(FW_RULES_SRCS) $(FUZZ_DEPS)
 	$(FUZZ_COMPILE)
 tests/fuzz/fuzz_conntrack: tests/fuzz/fuzz_conntrack.c nf/pktparse.c nf/conntrack.c \
-		nf/conntrack_table.c nf/conntrack_tcp.c $(FW_RULES_SRCS) $(FUZZ_DEPS)
+		nf/conntrack_table.c nf/conntrack_tcp.c nf/defrag.c $(FW_RULES_SRCS) $(FUZZ_DEPS)
 	$(FUZZ_COMPILE)
 tests/fuzz/fuzz_hcproto: tests/fuzz/fuzz_hcproto.c kernel/lib/hcproto.c kernel/lib/hcstore.c \
 		$(FUZZ_DEPS)
