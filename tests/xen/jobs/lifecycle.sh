@@ -84,13 +84,16 @@ check "symbolized backtrace" has "$ccon" '<t_nullderef\+0x[0-9a-f]+>'
 check "crash status" has "$ccon" '^sluice: stopping with status 3$'
 xl destroy crash >&2
 
-# ---- 6. Timers: 10 ms, 100 ms, 1 s within 5% of pvclock, and of dom0's clock.
-# The guest publishes data/sluice/timers-start and -end around its sleeps;
+# ---- 6. Timers: 10 ms, 100 ms, 1 s never early and late by at most 5% plus
+# 20 ms (a one-CPU nested rig on a loaded host wakes a guest late, never
+# early), and dom0's clock against the guest's over one and the same span.
+# The guest publishes data/sluice/timers-start and -end around its sleeps
+# and prints its pvclock span between the two writes ("timers: span");
 # dom0 timestamps each write from its own xenstore watch (one watcher per
 # key, no process forked per event: forks take ~100 ms under TCG). The
 # domain is created paused so that the watches are in place first.
 xl create -p tests/xen/hello.cfg name='"timers"' kernel="\"$BOOTTEST\"" \
-	cmdline='"test=timers tolerance-pct=5"' on_poweroff='"preserve"' >&2 ||
+	cmdline='"test=timers tolerance-pct=5 late-ms=20"' on_poweroff='"preserve"' >&2 ||
 	fail "xl create timers"
 tdom=$(domid_of timers)
 stamp_second() { # the watch fires once at registration, then on the write
@@ -108,15 +111,20 @@ wait_until 5 "dom0 saw timers-end" test -s out/timers-end.us
 ts=$(cat out/timers-start.us 2>/dev/null)
 te=$(cat out/timers-end.us 2>/dev/null)
 tcon=$(console_file timers)
-total_us=$(sed -n 's/^timers: total \([0-9]*\) us$/\1/p' "$tcon")
-if [ -n "$ts" ] && [ -n "$te" ] && [ -n "$total_us" ]; then
+span_us=$(sed -n 's/^timers: span \([0-9]*\) us$/\1/p' "$tcon")
+if [ -n "$ts" ] && [ -n "$te" ] && [ -n "$span_us" ]; then
 	dom0_us=$((te - ts))
-	echo "timers: guest pvclock $total_us us, dom0 clock $dom0_us us" | tee out/timers.txt
-	diff=$((dom0_us > total_us ? dom0_us - total_us : total_us - dom0_us))
-	check "dom0 clock agrees within 5% ($diff us of $total_us)" \
-		test $((diff * 100)) -le $((total_us * 5))
+	echo "timers: guest pvclock $span_us us, dom0 clock $dom0_us us" | tee out/timers.txt
+	# Both clocks measured one interval, the guest's between its two
+	# writes, dom0's between its watchers seeing them: they differ by the
+	# writes' and the watchers' latencies, a few ms each on an idle rig,
+	# more on a loaded one-CPU rig. A wrong clock rate shows as a
+	# proportional error: 5% of the span, plus 100 ms for the latencies.
+	diff=$((dom0_us > span_us ? dom0_us - span_us : span_us - dom0_us))
+	check "dom0 clock agrees within 5% + 100 ms ($diff us of $span_us)" \
+		test $((diff * 100)) -le $((span_us * 5 + 10000000))
 else
-	fail "timers: missing timestamps (start ${ts:-?} end ${te:-?} total ${total_us:-?})"
+	fail "timers: missing timestamps (start ${ts:-?} end ${te:-?} span ${span_us:-?})"
 fi
 pkill xenstore-watch 2>/dev/null
 grep '^timers:' "$tcon" >>out/timers.txt
