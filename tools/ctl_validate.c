@@ -6,9 +6,11 @@
  * kind of appliance that takes a configuration through push.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl_int.h"
+#include "lbcore.h"
 
 /* The firewall's rule compiler, with the appliance's limits (ctl_fw_limits). */
 static int check_firewall(const char *path, const char *text, size_t len, char *summary,
@@ -30,8 +32,30 @@ static int check_firewall(const char *path, const char *text, size_t len, char *
 	return 0;
 }
 
+/* The load balancer's configuration parser (appliances/lb/lbconf.c), as the appliance runs it. */
+static int check_lb(const char *path, const char *text, size_t len, char *summary, size_t slen)
+{
+	struct lb_config *c;
+	struct lb_error err;
+	char msg[4352];
+	unsigned int ns, nb;
+
+	if (lb_config_parse(text, len, &c, &err) < 0) {
+		lb_error_format(&err, path, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		return CTL_EXIT_REJECTED;
+	}
+	ns = c->nsvc;
+	nb = c->nbe;
+	free(c);
+	snprintf(summary, slen, "%u service%s, %u backend%s", ns, ns == 1 ? "" : "s", nb,
+		 nb == 1 ? "" : "s");
+	return 0;
+}
+
 static const struct ctl_validator validators[] = {
 	{"firewall", check_firewall},
+	{"lb", check_lb},
 };
 
 const struct ctl_validator *ctl_validator(const char *kind)

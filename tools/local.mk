@@ -15,14 +15,16 @@ tools_sluice_logread_LDADD =
 # sluice-ctl: list Sluice appliances, push configurations, read statistics
 # (docs/hostcfg.md), through xenstore from dom0 or through a QEMU
 # appliance's control socket. It links the firewall's
-# rule compiler (FW_RULES_SRCS, tests/unit/firewall.mk) to check a file
+# rule compiler (FW_RULES_SRCS, tests/unit/firewall.mk) and the load
+# balancer's parser (LB_CORE_SRCS, appliances/lb/local.mk) to check a file
 # before pushing it, and Debian's libxenstore and libxenctrl (libxen-dev).
 bin_PROGRAMS += tools/sluice-ctl
 tools_sluice_ctl_SOURCES = tools/sluice-ctl.c tools/ctl_app.c tools/ctl_xs.c tools/ctl_sock.c \
 	tools/ctl_validate.c tools/ctl_proto.c tools/ctl_int.h kernel/lib/hcproto.c kernel/lib/hcstore.c \
 	kernel/lib/numparse.c \
-	$(FW_RULES_SRCS) $(FW_RULES_HDRS)
-tools_sluice_ctl_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -I$(top_srcdir)/include $(XEN_CPPFLAGS)
+	$(FW_RULES_SRCS) $(FW_RULES_HDRS) $(LB_CORE_SRCS) $(LB_CORE_HDRS) kernel/lib/inaddr.c nf/csum.c
+tools_sluice_ctl_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -I$(top_srcdir)/include $(XEN_CPPFLAGS) \
+	-I$(top_srcdir)/appliances/lb
 tools_sluice_ctl_LDFLAGS =
 tools_sluice_ctl_LDADD = -lxenstore -lxenctrl
 

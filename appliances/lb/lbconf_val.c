@@ -95,7 +95,7 @@ int lb_parse_ep(struct lb_parser *p, const struct lb_word *w, bool need_port, st
 		bool *v6, uint16_t *port)
 {
 	char buf[64];
-	const char *rest;
+	const char *rest = NULL;
 	uint64_t v;
 	int rc;
 

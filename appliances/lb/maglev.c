@@ -121,13 +121,16 @@ int lb_maglev_build(uint16_t *table, uint32_t m, const struct lb_mg_in *in, unsi
 		return -EINVAL;
 	for (unsigned int i = 0; i < n; i++)
 		maxw = in[i].weight > maxw ? in[i].weight : maxw;
-	for (uint32_t s = 0; s < m; s++)
-		table[s] = LB_MG_NONE;
-	if (maxw == 0)
-		return 0; /* nobody takes flows: every lookup says so */
+	/* Allocate first: on failure the table in use stays as it was. */
 	w = calloc(n ? n : 1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	for (uint32_t s = 0; s < m; s++)
+		table[s] = LB_MG_NONE;
+	if (maxw == 0) {
+		free(w);
+		return 0; /* nobody takes flows: every lookup says so */
+	}
 	mg_order(w, in, n, m);
 	/* Every turn the heaviest backend claims a slot: at most m turns. */
 	for (uint64_t turn = 1; filled < m; turn++) {

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The "lb" element (lb.h): for each parsed IP packet,
+ *
+ *   a flow's packet (either side)   NAT in place, counted, port 0 (route)
+ *   an ICMP error about a flow      steered along the flow, port 0
+ *   a new flow to a service         a backend picked (Maglev, WRR, LC),
+ *                                   the flow created, NAT, port 0
+ *   anything else                   port 1: the router (for us: lwIP)
+ *
+ * and the "gate" element after the router's forward decision for what is
+ * not the load balancer's: it passes only with forward=1, so by default
+ * the appliance does not route between the client and backend networks.
+ *
+ * Everything read comes from the parser's bounded view of the untrusted
+ * frame (p->meta); the NAT code checks every offset again before writing.
+ */
+#include <string.h>
+
+#include "lb.h"
+#include "sluice/netdev.h"
+
+#define P_TCP 6
+#define P_UDP 17
+
+/* ARP and the ICMPv6 that lwIP needs (ND, MLD) go straight to the router. */
+bool lb_bypass(const struct pkt_meta *m)
+{
+	if (m->l3 == PKT_L3_ARP)
+		return true;
+	return m->l3 == PKT_L3_IPV6 && m->proto == 58 && (m->flags & PKT_HAS_L4) &&
+	       ((m->icmp_type >= 130 && m->icmp_type <= 137) || m->icmp_type == 143);
+}
+
+void lb_flow_gone(void *arg, struct lb_flow *f)
+{
+	struct lb_ctx *c = arg;
+
+	if (f->be < LB_BE_SLOTS && c->be[f->be].c.active)
+		c->be[f->be].c.active--;
+	if (f->svc < LB_SVC_SLOTS && c->svc[f->svc].c.active)
+		c->svc[f->svc].c.active--;
+}
+
+/* The flow's translation from its keys: k[0] = client -> VIP, k[1] = backend -> dst. */
+static void flow_nat(const struct lb_flow *f, struct lb_nat *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->caddr = f->k[0].s;
+	n->cport = f->k[0].sp;
+	n->vaddr = f->k[0].d;
+	n->vport = f->k[0].dp;
+	n->baddr = f->k[1].s;
+	n->bport = f->k[1].sp;
+	n->laddr = f->k[1].d;
+	n->lport = f->k[1].dp;
+	n->v6 = f->k[0].v6;
+	n->proto = f->k[0].proto;
+	n->full = f->full;
+}
+
+/* Rewrite p in place along @f in direction @dir; keep p->meta in step for the router. */
+static int do_nat(struct pl_pkt *p, const struct lb_flow *f, int dir)
+{
+	struct pktbuf *b = p->buf;
+	struct pkt_meta *m = &p->meta;
+	struct lb_nat n;
+
+	flow_nat(f, &n);
+	/* The headers must lie in the first buffer: that is the page we write. */
+	if (b->len < p->len ||
+	    lb_nat_rewrite(pkt_data(b), b->len, m, &n, dir ? LB_NAT_REPLY : LB_NAT_FWD,
+			   (b->flags & PKT_CSUM_BLANK) != 0) < 0) {
+		p->reason = LBD_UNSUPPORTED;
+		return PL_DROP;
+	}
+	if (dir == 0) {
+		if (f->full) {
+			m->saddr = n.laddr;
+			m->sport = n.lport;
+		}
+		m->daddr = n.baddr;
+		m->dport = n.bport;
+	} else {
+		m->saddr = n.vaddr;
+		m->sport = n.vport;
+		if (f->full) {
+			m->daddr = n.caddr;
+			m->dport = n.cport;
+		}
+	}
+	return 0;
+}
+
+static void count(struct lb_ctx *c, const struct lb_flow *f, int dir, uint32_t len)
+{
+	struct lb_ctr *s = &c->svc[f->svc].c, *b = &c->be[f->be].c;
+
+	if (dir == 0) {
+		s->pkts_in++, b->pkts_in++;
+		s->bytes_in += len, b->bytes_in += len;
+	} else {
+		s->pkts_out++, b->pkts_out++;
+		s->bytes_out += len, b->bytes_out += len;
+	}
+}
+
+/* An ICMP error: the flow of the packet it quotes, which went the other way. */
+static struct lb_flow *icmp_flow(struct lb_ctx *c, const struct pkt_meta *m, int *dir)
+{
+	struct lb_fkey k = {.s = m->inner_daddr,
+			    .d = m->inner_saddr,
+			    .sp = m->inner_dport,
+			    .dp = m->inner_sport,
+			    .proto = m->inner_proto,
+			    .v6 = m->l3 == PKT_L3_IPV6};
+
+	if (!m->inner_valid || (m->inner_proto != P_TCP && m->inner_proto != P_UDP))
+		return NULL;
+	return lb_flow_find(&c->flows, &k, dir);
+}
+
+/* Our address on the backend side for full NAT toward @b (the route's port). */
+static bool local_addr(struct lb_ctx *c, const struct lb_svc *s, const struct lb_be *b,
+		       struct pkt_addr *out);
+
+/* Full NAT: a source port toward backend @bk free in the table (k1 = bk -> local:port). */
+static bool full_port(struct lb_ctx *c, struct lb_fkey *k1, uint64_t h)
+{
+	uint32_t span = LB_FPORT_HI - LB_FPORT_LO + 1;
+	int dir;
+
+	for (unsigned int i = 0; i < 32; i++) {
+		k1->dp = (uint16_t)(LB_FPORT_LO + (h + i * 7919u) % span);
+		if (!lb_flow_find(&c->flows, k1, &dir))
+			return true;
+	}
+	return false;
+}
+
+static int new_flow(struct lb_ctx *c, struct lb_svc *s, struct pl_pkt *p)
+{
+	const struct pkt_meta *m = &p->meta;
+	struct lb_fkey k0, k1;
+	struct lb_flow *f;
+	uint16_t bi;
+	struct lb_be *b;
+
+	/* TCP: a SYN opens; with NAT and Maglev any segment may (hashing finds the same backend).
+	 */
+	if (m->proto == P_TCP && (m->tcp_flags & 0x12) != 0x02 &&
+	    !(s->cfg.sched == LB_MAGLEV && s->cfg.method == LB_NAT)) {
+		p->reason = LBD_NO_FLOW;
+		return PL_DROP;
+	}
+	bi = lb_svc_pick(c, s, m);
+	if (bi == LB_NONE) {
+		s->no_backend++;
+		p->reason = LBD_NO_BACKEND;
+		return PL_DROP;
+	}
+	b = &c->be[bi];
+	lb_fkey_of(m, &k0);
+	k1 = (struct lb_fkey){.s = b->addr,
+			      .sp = b->port,
+			      .d = k0.s,
+			      .dp = k0.sp,
+			      .proto = k0.proto,
+			      .v6 = k0.v6};
+	if (s->cfg.method == LB_FULLNAT &&
+	    (!local_addr(c, s, b, &k1.d) ||
+	     !full_port(c, &k1, lb_flow_hash(&k0.s, &k0.d, k0.sp, k0.dp, k0.proto, c->seed)))) {
+		p->reason = LBD_NO_PORT;
+		return PL_DROP;
+	}
+	f = lb_flow_add(&c->flows, &k0, &k1, p->now, lb_flow_gone, c);
+	if (!f) {
+		p->reason = LBD_TABLE_FULL;
+		return PL_DROP;
+	}
+	f->svc = (uint16_t)(s - c->svc);
+	f->be = bi;
+	f->full = s->cfg.method == LB_FULLNAT;
+	s->c.new_flows++, b->c.new_flows++;
+	s->c.active++, b->c.active++;
+	lb_flow_seen(f, 0, m, p->now);
+	count(c, f, 0, p->len);
+	return do_nat(p, f, 0);
+}
+
+static int lb_push(struct pl_elem *e, struct pl_pkt *p)
+{
+	struct lb_ctx *c = e->priv;
+	const struct pkt_meta *m = &p->meta;
+	struct lb_fkey k;
+	struct lb_flow *f;
+	struct lb_svc *s;
+	int dir, rc;
+
+	if ((m->l3 != PKT_L3_IPV4 && m->l3 != PKT_L3_IPV6) || (m->flags & PKT_MALFORMED))
+		return 1;
+	if (m->flags & PKT_ICMP_ERROR) {
+		f = icmp_flow(c, m, &dir);
+		if (!f)
+			return 1;
+		rc = do_nat(p, f, dir);
+		return rc < 0 ? rc : 0;
+	}
+	if ((m->proto != P_TCP && m->proto != P_UDP) || !(m->flags & PKT_HAS_L4))
+		return 1; /* not balanced: fragments (without ports) included */
+	lb_fkey_of(m, &k);
+	f = lb_flow_find(&c->flows, &k, &dir);
+	if (f) {
+		lb_flow_seen(f, dir, m, p->now);
+		count(c, f, dir, p->len);
+		rc = do_nat(p, f, dir);
+		return rc < 0 ? rc : 0;
+	}
+	s = lb_svc_match(c, m);
+	if (!s)
+		return 1;
+	rc = new_flow(c, s, p);
+	return rc < 0 ? rc : 0;
+}
+
+static bool local_addr(struct lb_ctx *c, const struct lb_svc *s, const struct lb_be *b,
+		       struct pkt_addr *out)
+{
+	uint32_t oif;
+	struct pkt_addr nh;
+
+	if (!nf_route_lookup(&c->routes, s->cfg.v6, &b->addr, &oif, &nh))
+		return false;
+	return lb_port_addr(c, oif, s->cfg.v6, out);
+}
+
+const struct pl_class lb_class = {.name = "lb", .nports = 2, .push = lb_push};
+
+static int gate_push(struct pl_elem *e, struct pl_pkt *p)
+{
+	struct lb_ctx *c = e->priv;
+
+	if (c->opts.forward)
+		return 0;
+	c->not_service++;
+	p->reason = LBD_NOT_SERVICE;
+	return PL_DROP;
+}
+
+const struct pl_class lb_gate_class = {.name = "gate", .nports = 1, .push = gate_push};
