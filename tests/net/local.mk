@@ -22,3 +22,9 @@ EXTRA_DIST += tests/net/firewall.test tests/net/fwlib.sh tests/net/firewall.nft
 TESTS += tests/net/fwctl.test
 EXTRA_DIST += tests/net/fwctl.test
 tests/net/fwctl.log: tools/sluice-ctl
+
+# Connection-tracking conformance (issue 15): crafted frames through the
+# firewall between the namespaces of tests/net/fwlib.sh, on raw sockets
+# (tests/net/fwconform.py), one regression check per defect.
+TESTS += tests/net/fwconform.test
+EXTRA_DIST += tests/net/fwconform.test tests/net/fwconform.py
