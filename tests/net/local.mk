@@ -23,6 +23,13 @@ TESTS += tests/net/fwctl.test
 EXTRA_DIST += tests/net/fwctl.test
 tests/net/fwctl.log: tools/sluice-ctl
 
+# The load balancer (docs/loadbalancer.md) routing between a client and a
+# backend namespace (tests/net/fwlib.sh's, readdressed) with four backend
+# servers, driven by sluice-ctl through its control socket.
+TESTS += tests/net/lb.test
+EXTRA_DIST += tests/net/lb.test
+tests/net/lb.log: tools/sluice-ctl
+
 # Connection-tracking conformance (issue 15): crafted frames through the
 # firewall between the namespaces of tests/net/fwlib.sh, on raw sockets
 # (tests/net/fwconform.py), one regression check per defect.
