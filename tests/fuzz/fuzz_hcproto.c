@@ -26,8 +26,8 @@
 static struct hcp_conn conn;
 static struct hcs_store store;
 
-/* Output is parsed as a stream: frames may be split across drains. */
-static uint8_t obuf[HCP_FRAME_MAX * 2];
+/* Output is parsed as a stream: frames may be split across drains (a partial one plus a drain). */
+static uint8_t obuf[HCP_FRAME_MAX + HCP_OUT_CAP];
 static size_t olen;
 
 static void on_change(void *ctx, const char *key)
@@ -38,8 +38,10 @@ static void on_change(void *ctx, const char *key)
 
 static void check_output(const uint8_t *p, size_t n)
 {
-	if (n > sizeof(obuf) - olen)
-		abort(); /* a frame longer than HCP_FRAME_MAX is pending */
+	if (n > sizeof(obuf) - olen) {
+		fprintf(stderr, "%zu bytes of a frame pending and %zu more\n", olen, n);
+		abort(); /* a frame longer than HCP_FRAME_MAX, or output beyond HCP_OUT_CAP */
+	}
 	memcpy(obuf + olen, p, n);
 	olen += n;
 	while (olen >= HCP_HDR_LEN) {
