@@ -62,7 +62,12 @@ enum ct_tcp_state {
 	CT_TCP_NSTATES,
 };
 
-/* What non-first IP fragments (no ports) get. */
+/*
+ * What IP fragments get when nothing reassembles them in front (the
+ * firewall reassembles first, nf/defrag.h, so its conntrack never sees a
+ * fragment). TCP fragments are always INVALID: a segment's length, and so
+ * its window checks, is only known whole.
+ */
 enum ct_frag_policy {
 	/*
 	 * Default. An accepted first fragment (passed to ct_confirm()) leaves a
