@@ -29,6 +29,7 @@ KERNEL_SRCS = \
 	kernel/hostcfg_local.c \
 	kernel/logsink.c \
 	kernel/random.c \
+	kernel/statedump.c \
 	kernel/lib/cmdline.c \
 	kernel/lib/crc32.c \
 	kernel/lib/hcproto.c \

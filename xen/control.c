@@ -16,6 +16,7 @@
 #include "sluice/evloop.h"
 #include "sluice/hostcfg_be.h"
 #include "sluice/kernel.h"
+#include "sluice/logsink.h"
 #include "sluice/mm.h"
 #include "sluice/plat.h"
 #include "sluice/x86.h"
@@ -165,8 +166,10 @@ int xen_gnttab_init(void)
 
 static struct xs_watch shutdown_watch;
 
-/* Acknowledge a request by clearing the key, in a transaction (redone on EAGAIN). */
-static int ack_shutdown(void)
+static struct xs_watch sysrq_watch;
+
+/* Acknowledge a request by clearing @key, in a transaction (redone on EAGAIN). */
+static int ack_control(const char *key)
 {
 	uint32_t tx;
 	int rc, tries = 0;
@@ -175,10 +178,49 @@ static int ack_shutdown(void)
 		rc = xs_transaction_start(&xen_xs, &tx);
 		if (rc < 0)
 			return rc;
-		rc = xs_write(&xen_xs, tx, "control/shutdown", "", 0);
+		rc = xs_write(&xen_xs, tx, key, "", 0);
 		rc = xs_transaction_end(&xen_xs, tx, rc == 0) ?: rc;
 	} while (rc == -EAGAIN && ++tries < 10);
 	return rc;
+}
+
+static int ack_shutdown(void)
+{
+	return ack_control("control/shutdown");
+}
+
+/*
+ * xl sysrq DOMAIN KEY writes control/sysrq = KEY; like Linux, we clear the
+ * key (the acknowledgement xl's users look for) and act on it. The key is
+ * one byte from the toolstack, shown only when printable.
+ */
+static void on_sysrq(struct xs_watch *w, const char *path)
+{
+	char key[8];
+	size_t len;
+
+	(void)w;
+	(void)path;
+	if (xs_read(&xen_xs, 0, "control/sysrq", key, sizeof(key), &len) < 0 || len == 0)
+		return;
+	if (ack_control("control/sysrq") < 0)
+		kprintf("xen: could not acknowledge the sysrq request\n");
+	switch (len == 1 ? key[0] : 0) {
+	case 'h':
+		kprintf("sysrq: keys: h help, t state dump, s flush the log disk\n");
+		break;
+	case 't':
+		kprintf("sysrq: t: state dump\n");
+		kernel_state_dump();
+		break;
+	case 's':
+		logsink_flush();
+		kprintf("sysrq: s: log disk flushed\n");
+		break;
+	default:
+		kprintf("sysrq: unknown key '%c' (h for help)\n",
+			len == 1 && key[0] > 0x20 && key[0] < 0x7f ? key[0] : '?');
+	}
 }
 
 /*
@@ -234,6 +276,11 @@ int xen_control_init(void)
 	rc = xs_watch(&xen_xs, &shutdown_watch);
 	if (rc == 0)
 		xen_publish("status", "booting");
+	sysrq_watch.path = "control/sysrq";
+	sysrq_watch.token = "sysrq";
+	sysrq_watch.fn = on_sysrq;
+	if (rc == 0 && xs_watch(&xen_xs, &sysrq_watch) < 0)
+		kprintf("xen: cannot watch control/sysrq: sysrq keys are ignored\n");
 	hc_set_backend(&hc_xen_backend); /* the host channel is xenstore from now on */
 	return rc;
 }

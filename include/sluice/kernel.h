@@ -46,5 +46,11 @@ void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t rsp);
 /* Boot timestamps (TSC) for bench/boot: entry, C main, ready. */
 extern uint64_t boot_tsc_entry;
 void kernel_mark_ready(void);
+/*
+ * Print the kernel's counters (uptime, memory, every NIC's packets and
+ * drops) on the console: for an NMI or a sysrq request. It only reads,
+ * so it may run from an NMI that interrupted anything.
+ */
+void kernel_state_dump(void);
 
 #endif

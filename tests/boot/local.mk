@@ -26,7 +26,8 @@ BOOT_TESTS = \
 	tests/boot/faults.test \
 	tests/boot/panic.test \
 	tests/boot/runtime.test \
-	tests/boot/shutdown.test
+	tests/boot/shutdown.test \
+	tests/boot/nmi.test
 
 TESTS += $(BOOT_TESTS) tests/boot/lwip.test
 check_DATA += tests/boot/boottest.elf appliances/hello/hello.elf tests/boot/lwiptest.elf

@@ -140,21 +140,8 @@ static void explain_pf(const struct trap_frame *tf, uint64_t cr2)
 		kprintf("cause: execution of a non-executable page\n");
 }
 
-void fault_report(const struct trap_frame *tf)
+static void print_regs(const struct trap_frame *tf)
 {
-	uint64_t cr2 = read_cr2();
-	unsigned int v = tf->vector & 0xff;
-
-	if (in_fault++) /* a fault while reporting one: say so and stop */
-		cpu_halt_forever();
-	kprintf("\nFAULT: %s, vector %u, error code 0x%llx\n",
-		v < 32 && exc_names[v] ? exc_names[v] : "reserved exception", v,
-		(unsigned long long)tf->error);
-	kprintf("rip ");
-	print_sym(tf->rip);
-	kprintf("  cr2 0x%llx\n", (unsigned long long)cr2);
-	if (v == 14)
-		explain_pf(tf, cr2);
 	kprintf("rax %016llx rbx %016llx rcx %016llx\n", (unsigned long long)tf->rax,
 		(unsigned long long)tf->rbx, (unsigned long long)tf->rcx);
 	kprintf("rdx %016llx rsi %016llx rdi %016llx\n", (unsigned long long)tf->rdx,
@@ -170,7 +157,47 @@ void fault_report(const struct trap_frame *tf)
 		(unsigned long long)tf->cs, (unsigned long long)tf->ss,
 		(unsigned long long)read_cr3());
 	backtrace_print(tf->rip, tf->rbp, tf->rsp);
+}
+
+void fault_report(const struct trap_frame *tf)
+{
+	uint64_t cr2 = read_cr2();
+	unsigned int v = tf->vector & 0xff;
+
+	if (in_fault++) /* a fault while reporting one: say so and stop */
+		cpu_halt_forever();
+	kprintf("\nFAULT: %s, vector %u, error code 0x%llx\n",
+		v < 32 && exc_names[v] ? exc_names[v] : "reserved exception", v,
+		(unsigned long long)tf->error);
+	kprintf("rip ");
+	print_sym(tf->rip);
+	kprintf("  cr2 0x%llx\n", (unsigned long long)cr2);
+	if (v == 14)
+		explain_pf(tf, cr2);
+	print_regs(tf);
 	kernel_shutdown(SLUICE_EXIT_FAULT);
+}
+
+/*
+ * An NMI from the host (xl trigger DOMAIN nmi, QEMU's "nmi" command) asks
+ * for a look inside, as Linux treats an NMI nobody claims: report where
+ * the CPU was and the kernel's counters, then carry on. The CPU blocks
+ * further NMIs until our IRET, and this runs on its own IST stack, so it
+ * cannot nest or overflow the interrupted stack. It only reads state: the
+ * interrupted code may be in the middle of changing it.
+ */
+void nmi_report(const struct trap_frame *tf)
+{
+	static unsigned int count;
+
+	if (in_fault)
+		return; /* already reporting a fault: let that finish */
+	kprintf("\nNMI %u: state dump (the appliance carries on)\nrip ", ++count);
+	print_sym(tf->rip);
+	kprintf("\n");
+	print_regs(tf);
+	kernel_state_dump();
+	kprintf("NMI %u: end of state dump\n", count);
 }
 
 void panic(const char *fmt, ...)

@@ -87,8 +87,12 @@ void trap_dispatch(struct trap_frame *tf)
 {
 	unsigned int v = tf->vector & 0xff;
 
+	if (v == 2) {
+		nmi_report(tf); /* not a fault: a request for a state dump */
+		return;		/* and no EOI: an NMI is not a LAPIC interrupt */
+	}
 	if (v < TRAP_IRQ_BASE)
-		fault_report(tf); /* every CPU exception is fatal in this kernel */
+		fault_report(tf); /* every other CPU exception is fatal in this kernel */
 	if (v == VEC_SPURIOUS)
 		return; /* spurious LAPIC interrupts must not be EOI'd (SDM 10.9) */
 	if (handlers[v].fn)

@@ -14,6 +14,8 @@
 #define LAPIC_EOI 0x0b0
 #define LAPIC_SVR 0x0f0
 #define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT1 0x360
+#define LVT_DELIVERY_NMI (4U << 8)
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
@@ -52,6 +54,13 @@ int lapic_init(void)
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
 	lapic_write(LAPIC_TIMER_DIV, 0xb); /* divide by 1 */
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
+	/*
+	 * LINT1 delivers NMIs, as the MP specification's virtual-wire set-up
+	 * has it: a firmware may have done so (q35's does), but nothing does
+	 * on microvm, where it stays masked from reset and the host's NMI
+	 * (QEMU's "nmi" command) would be dropped.
+	 */
+	lapic_write(LAPIC_LVT_LINT1, LVT_DELIVERY_NMI);
 	tsc_deadline = cpu_has_feature(1, CPUID_ECX, 24);
 	return 0;
 }

@@ -35,5 +35,7 @@ void trap_dispatch(struct trap_frame *tf);
 
 /* Print the fault report and stop the VM with SLUICE_EXIT_FAULT. */
 __attribute__((noreturn)) void fault_report(const struct trap_frame *tf);
+/* An NMI: registers, backtrace and kernel_state_dump(), then back to work. */
+void nmi_report(const struct trap_frame *tf);
 
 #endif

@@ -34,6 +34,19 @@ check "data/sluice/status = ready" wait_xs "/local/domain/$domid/data/sluice/sta
 check "control/feature-poweroff = 1" wait_xs "/local/domain/$domid/control/feature-poweroff" 1 1
 check "control/feature-reboot = 1" wait_xs "/local/domain/$domid/control/feature-reboot" 1 1
 check "no feature-suspend" test -z "$(xenstore-read "/local/domain/$domid/control/feature-suspend" 2>/dev/null)"
+# An NMI from the toolstack: a state dump on the console, and the appliance carries on.
+xl trigger hello nmi >&2 || fail "xl trigger hello nmi"
+check "NMI: a state dump on the console" wait_console hello '^NMI 1: end of state dump$' 10
+check "NMI: the kernel's counters in it" has "$con" '^state: up [0-9]+\.[0-9]{3} s, heap '
+check "NMI: no fault report" sh -c "! grep -q '^FAULT' '$con'"
+check "NMI: the domain still runs" test "$(xenstore-read "/local/domain/$domid/data/sluice/status")" = ready
+# sysrq keys through control/sysrq: acknowledged (the key cleared) and acted on.
+xl sysrq hello t >&2 || fail "xl sysrq hello t"
+check "sysrq t: a state dump" wait_console hello '^sysrq: t: state dump$' 10
+check "sysrq t: acknowledged (control/sysrq cleared)" \
+	wait_xs "/local/domain/$domid/control/sysrq" "" 5
+xl sysrq hello h >&2 || fail "xl sysrq hello h"
+check "sysrq h: the keys listed" wait_console hello '^sysrq: keys: h help, t state dump' 10
 xenstore-ls -f "/local/domain/$domid" >out/xenstore-hello.txt 2>&1
 
 # ---- 2. xl reboot restarts it: a new domain of the same name boots again.
