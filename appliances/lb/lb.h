@@ -177,6 +177,8 @@ void lb_svc_rebuild(struct lb_ctx *c, struct lb_svc *s);
 uint16_t lb_svc_pick(struct lb_ctx *c, struct lb_svc *s, const struct pkt_meta *m);
 /* The live service @m is addressed to, or NULL. */
 struct lb_svc *lb_svc_match(struct lb_ctx *c, const struct pkt_meta *m);
+/* Is @m's destination a live service's VIP for its protocol (any port)? */
+bool lb_vip_match(struct lb_ctx *c, const struct pkt_meta *m);
 /* Can backend @b take new flows (live, weight, not drained, up)? */
 bool lb_be_eligible(const struct lb_be *b);
 /* Free REMOVED slots with no flow left. */

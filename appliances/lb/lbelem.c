@@ -145,6 +145,7 @@ static int new_flow(struct lb_ctx *c, struct lb_svc *s, struct pl_pkt *p)
 	struct lb_flow *f;
 	uint16_t bi;
 	struct lb_be *b;
+	int dir;
 
 	/* TCP: a SYN opens; with NAT and Maglev any segment may (hashing finds the same backend).
 	 */
@@ -173,6 +174,11 @@ static int new_flow(struct lb_ctx *c, struct lb_svc *s, struct pl_pkt *p)
 		p->reason = LBD_NO_PORT;
 		return PL_DROP;
 	}
+	/* Two services sharing a backend and a client port: the reply key must stay unique. */
+	if (lb_flow_find(&c->flows, &k1, &dir)) {
+		p->reason = LBD_NO_PORT;
+		return PL_DROP;
+	}
 	f = lb_flow_add(&c->flows, &k0, &k1, p->now, lb_flow_gone, c);
 	if (!f) {
 		p->reason = LBD_TABLE_FULL;
@@ -186,6 +192,13 @@ static int new_flow(struct lb_ctx *c, struct lb_svc *s, struct pl_pkt *p)
 	lb_flow_seen(f, 0, m, p->now);
 	count(c, f, 0, p->len);
 	return do_nat(p, f, 0);
+}
+
+/* A SYN from the client on a flow that was reset or closed. */
+static bool reopened(const struct lb_flow *f, int dir, const struct pkt_meta *m)
+{
+	return dir == 0 && m->proto == P_TCP && (m->tcp_flags & 0x12) == 0x02 &&
+	       (f->flags & (LB_F_RST | LB_F_FIN0 | LB_F_FIN1));
 }
 
 static int lb_push(struct pl_elem *e, struct pl_pkt *p)
@@ -206,10 +219,22 @@ static int lb_push(struct pl_elem *e, struct pl_pkt *p)
 		rc = do_nat(p, f, dir);
 		return rc < 0 ? rc : 0;
 	}
+	if ((m->flags & PKT_FRAGMENT) && lb_vip_match(c, m)) {
+		/* Fragments of a service's datagrams: no ports to balance on (not yet reassembled).
+		 */
+		p->reason = LBD_UNSUPPORTED;
+		return PL_DROP;
+	}
 	if ((m->proto != P_TCP && m->proto != P_UDP) || !(m->flags & PKT_HAS_L4))
-		return 1; /* not balanced: fragments (without ports) included */
+		return 1;
 	lb_fkey_of(m, &k);
 	f = lb_flow_find(&c->flows, &k, &dir);
+	if (f && reopened(f, dir, m)) {
+		/* A client reusing the port of a finished flow: placed afresh, like a new one. */
+		lb_flow_gone(c, f);
+		lb_flow_del(&c->flows, f);
+		f = NULL;
+	}
 	if (f) {
 		lb_flow_seen(f, dir, m, p->now);
 		count(c, f, dir, p->len);

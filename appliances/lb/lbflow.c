@@ -15,6 +15,7 @@
  *
  * Timeouts follow IPVS's defaults: TCP established 900 s, after a FIN
  * 120 s, after a reset 10 s, before the backend answered 60 s; UDP 300 s.
+ * (A SYN on a finished flow is a new flow: lbelem.c deletes the old one.)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -166,10 +167,6 @@ void lb_flow_seen(struct lb_flow *f, int dir, const struct pkt_meta *m, uint64_t
 			f->flags |= LB_F_RST;
 		if (m->tcp_flags & 0x01)
 			f->flags |= dir ? LB_F_FIN1 : LB_F_FIN0;
-		/* A new SYN on a finished flow starts over (a reused client port). */
-		if ((m->tcp_flags & 0x12) == 0x02 && dir == 0 &&
-		    (f->flags & (LB_F_RST | LB_F_FIN0)))
-			f->flags &= (uint8_t) ~(LB_F_RST | LB_F_FIN0 | LB_F_FIN1 | LB_F_REPLIED);
 		if (f->flags & LB_F_RST)
 			to = 10;
 		else if (f->flags & (LB_F_FIN0 | LB_F_FIN1))

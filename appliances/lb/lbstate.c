@@ -309,3 +309,17 @@ struct lb_svc *lb_svc_match(struct lb_ctx *c, const struct pkt_meta *m)
 	}
 	return NULL;
 }
+
+bool lb_vip_match(struct lb_ctx *c, const struct pkt_meta *m)
+{
+	bool v6 = m->l3 == PKT_L3_IPV6;
+
+	for (int i = 0; i < LB_SVC_SLOTS; i++) {
+		const struct lb_svc *s = &c->svc[i];
+
+		if (s->state == LB_SLOT_LIVE && s->cfg.proto == m->proto && s->cfg.v6 == v6 &&
+		    memcmp(&s->cfg.vip, &m->daddr, sizeof(m->daddr)) == 0)
+			return true;
+	}
+	return false;
+}

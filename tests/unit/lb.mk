@@ -2,7 +2,7 @@
 # (fragment included from Makefile.am)
 # The load balancer's pure logic (appliances/lb/local.mk: LB_CORE_SRCS):
 # Maglev and the health counter, NAT rewriting against from-scratch
-# checksums, the configuration parser's every error class.
+# checksums, the configuration parser's every error class, the flow table.
 check_PROGRAMS += tests/unit/test_lb
 tests_unit_test_lb_SOURCES = tests/unit/test_lb.c appliances/lb/maglev.c appliances/lb/lbhealth.c \
 	$(LB_CORE_HDRS)
@@ -20,3 +20,9 @@ tests_unit_test_lbconf_SOURCES = tests/unit/test_lbconf.c $(LB_CORE_SRCS) $(LB_C
 	nf/csum.c kernel/lib/inaddr.c kernel/lib/numparse.c
 tests_unit_test_lbconf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/appliances/lb
 TESTS += tests/unit/test_lbconf
+
+check_PROGRAMS += tests/unit/test_lbflow
+tests_unit_test_lbflow_SOURCES = tests/unit/test_lbflow.c appliances/lb/lbflow.c \
+	appliances/lb/maglev.c appliances/lb/lb.h $(LB_CORE_HDRS)
+tests_unit_test_lbflow_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/appliances/lb
+TESTS += tests/unit/test_lbflow
