@@ -53,6 +53,14 @@ static uint8_t bufs[NREQ][REQ_SECTORS * 512] __attribute__((aligned(4096)));
 static uint64_t swallowed[16];
 static unsigned int nswallowed;
 
+/*
+ * A raw response beyond the requests the backend consumed lands in the slot
+ * of one it has not (requests and responses share slots): the fake's own
+ * processing would then read garbage it wrote itself, so from then on the
+ * backend only answers raw.
+ */
+static bool raw_only;
+
 static void tdone(struct blk_req *r)
 {
 	struct treq *t = (struct treq *)r;
@@ -80,6 +88,7 @@ static void reset_driver(void)
 	memset(refused, 0, sizeof(refused));
 	memset(reqs, 0, sizeof(reqs));
 	nswallowed = 0;
+	raw_only = false;
 }
 
 static void step(struct fz *f, struct fbb_vbd *v, struct blkdev *d)
@@ -91,12 +100,14 @@ static void step(struct fz *f, struct fbb_vbd *v, struct blkdev *d)
 		uint64_t id = (op & 0x10) && nswallowed ? swallowed[fz_u8(f) % nswallowed]
 							: (uint64_t)fz_u32(f) << (fz_u8(f) & 32);
 
-		if (v->mapped)
+		if (v->mapped) {
+			raw_only |= v->ring.rsp_prod_pvt == v->ring.req_cons;
 			fbb_raw_response(v, id, fz_u8(f), (int16_t)fz_u16(f));
+		}
 		break;
 	}
 	case 1:
-		if (v->mapped && fbb_pending(v) > 0) {
+		if (v->mapped && !raw_only && fbb_pending(v) > 0) {
 			uint64_t id = fbb_swallow(v);
 
 			if (nswallowed < 16)
@@ -104,7 +115,7 @@ static void step(struct fz *f, struct fbb_vbd *v, struct blkdev *d)
 		}
 		break;
 	case 2:
-		if (v->mapped)
+		if (v->mapped && !raw_only)
 			fbb_process(v, fz_u8(f) % 8);
 		break;
 	case 3:

@@ -27,6 +27,15 @@ struct rec {
 static struct rec live[MAX_LIVE];
 static unsigned int nlive;
 
+/*
+ * A mapping at a fixed address (the fake kernel's page arena) is kept
+ * across inputs and handed back when the same one is asked for again:
+ * its page faults, not the work under test, would otherwise dominate each
+ * input. Its contents need not be fresh: pages are zeroed when allocated.
+ */
+static void *kept;
+static size_t kept_len;
+
 static void *track(void *p, size_t maplen)
 {
 	if (!p || p == MAP_FAILED)
@@ -74,11 +83,24 @@ void fz_free(void *p)
 
 void *fz_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	return track(mmap(addr, len, prot, flags, fd, off), len);
+	void *p;
+
+	if (!(flags & MAP_FIXED_NOREPLACE))
+		return track(mmap(addr, len, prot, flags, fd, off), len);
+	if (kept && addr == kept && len == kept_len)
+		return kept;
+	p = mmap(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED && !kept) {
+		kept = p;
+		kept_len = len;
+	}
+	return p;
 }
 
 int fz_munmap(void *addr, size_t len)
 {
+	if (addr == kept && len == kept_len)
+		return 0;
 	untrack(addr);
 	return munmap(addr, len);
 }
