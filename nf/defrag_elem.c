@@ -99,7 +99,11 @@ static void emit(struct pl_elem *e, struct nf_defrag *nd)
 	lead->len = (uint32_t)d->len;
 	lead->reason = 0;
 	pl_push_from(e, 0, lead);
-	dropped = graph_drops(e->g) != drops;
+	/*
+	 * Dropped: counted by some element, or it left with a reason (a
+	 * reject branch may keep the packet to answer it: not forwarded).
+	 */
+	dropped = graph_drops(e->g) != drops || lead->reason != 0;
 	for (unsigned int i = 1; i < d->n; i++) {
 		struct pl_pkt *p = d->handles[i];
 

@@ -903,7 +903,7 @@ START_TEST(test_fw_tiny_first_fragment)
 	size_t n;
 
 	fw_graph_setup("policy drop;ct state established accept;ct state invalid drop;"
-		       "tcp dport 80 accept");
+		       "tcp dport 80 accept;tcp dport 8080 reject");
 	n = tcp_seg(t, 40000, 80, 0x02, 100, 0, 0);
 	send_frame(f, v4_frame(f, IP_A, IP_B, 6, t + 8, n - 8, 1, 11), 0);
 	send_frame(f, v4_frame(f, IP_A, IP_B, 6, t, 8, 0x2000, 11), 0);
@@ -920,6 +920,15 @@ START_TEST(test_fw_tiny_first_fragment)
 	pl_run(&g, 3000, NULL);
 	ck_assert_uint_eq(sink.n, 3);
 	ck_assert_uint_eq(released, 2);
+	/* Rejected as a whole: the reject branch gets the first, the rest are dropped. */
+	n = tcp_seg(t, 40002, 8080, 0x02, 100, 0, 0);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 6, t, 8, 0x2000, 13), 0);
+	send_frame(f, v4_frame(f, IP_A, IP_B, 6, t + 8, n - 8, 1, 13), 0);
+	pl_run(&g, 4000, NULL);
+	ck_assert_uint_eq(frej.in, 1);
+	ck_assert_uint_eq(sink.n, 4); /* the reject sink's */
+	ck_assert_uint_eq(released, 3);
+	ck_assert_uint_eq(last_reason, FWD_REJECT);
 	fw_graph_teardown();
 }
 END_TEST
