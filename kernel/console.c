@@ -77,12 +77,39 @@ void serial_write(const char *s, size_t len)
 	}
 }
 
-void console_write(const char *s, size_t len)
+static void raw_write(const char *s, size_t len)
 {
 	if (plat && plat->console_write)
 		plat->console_write(s, len);
 	else
 		debugcon_write(s, len);
+}
+
+/*
+ * stdout is line-buffered: on Xen every console write is a ring update and
+ * an event-channel hypercall, and picolibc hands us one character at a
+ * time. A line goes out whole; kprintf (faults, panics, drivers) writes at
+ * once and first sends any partial line, so the order is kept. @busy marks
+ * the buffer being changed: an NMI's kprintf arriving then leaves it alone
+ * (its line may come out before the partial one; nothing is torn).
+ */
+#define LINE_MAX_ 256
+static char line[LINE_MAX_];
+static size_t line_len;
+static volatile bool line_busy;
+
+static void line_flush(void)
+{
+	if (line_len && !line_busy) {
+		raw_write(line, line_len);
+		line_len = 0;
+	}
+}
+
+void console_write(const char *s, size_t len)
+{
+	line_flush();
+	raw_write(s, len);
 }
 
 int kprintf(const char *fmt, ...)
@@ -100,12 +127,27 @@ int kprintf(const char *fmt, ...)
 	return n;
 }
 
-/* picolibc tinystdio: stdout and stderr are one unbuffered stream to the console. */
+/* picolibc tinystdio: stdout and stderr are one line-buffered stream to the console. */
 static int stdio_putc(char c, FILE *f)
 {
+	uint64_t fl = irq_save(); /* interrupt handlers may kprintf */
+
 	(void)f;
-	console_write(&c, 1);
+	line_busy = true;
+	line[line_len++] = c;
+	line_busy = false;
+	if (c == '\n' || line_len == sizeof(line))
+		line_flush();
+	irq_restore(fl);
 	return (unsigned char)c;
+}
+
+void console_flush_line(void)
+{
+	uint64_t fl = irq_save();
+
+	line_flush();
+	irq_restore(fl);
 }
 
 static FILE console_stream = FDEV_SETUP_STREAM(stdio_putc, NULL, NULL, _FDEV_SETUP_WRITE);

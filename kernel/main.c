@@ -55,7 +55,7 @@ void kernel_mark_ready(void)
 void kernel_shutdown(int status)
 {
 	irq_disable();
-	kprintf("sluice: stopping with status %d\n", status);
+	kprintf("sluice: stopping with status %d\n", status); /* sends a partial line first */
 	if (plat->console_flush)
 		plat->console_flush();
 	plat->shutdown(status);

@@ -29,6 +29,8 @@ enum sluice_exit {
 
 /* Console output that works from any context, including fault handlers. */
 void console_write(const char *s, size_t len);
+/* Send a partial stdout line now (stdout is line-buffered; kprintf is not). */
+void console_flush_line(void);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print "PANIC: ...", a backtrace, and stop with SLUICE_EXIT_PANIC. */
