@@ -53,8 +53,24 @@ int nf_ct_start(struct nf_ct *ct, unsigned int max, bool tcp_loose, const char *
 size_t nf_ct_format(void *arg, char *buf, size_t len)
 {
 	const struct ct_stats *c = &((struct nf_ct *)arg)->t.stats;
+	const struct defrag *df = ((struct nf_ct *)arg)->defrag;
 	int n = snprintf(buf, len, "ct entries=%u full=%llu evictions=%llu\n", c->entries,
 			 (unsigned long long)c->full, (unsigned long long)c->evictions);
+	int m = 0;
 
-	return n < 0 ? 0 : (size_t)n;
+	if (n < 0)
+		return 0;
+	if (df) {
+		const struct df_stats *d = &df->stats;
+
+		m = snprintf(buf + MIN((size_t)n, len), len - MIN((size_t)n, len),
+			     "defrag held=%u done=%llu overlaps=%llu duplicates=%llu bad=%llu "
+			     "timeouts=%llu evicted=%llu limited=%llu\n",
+			     df_held(df), (unsigned long long)d->done,
+			     (unsigned long long)d->overlap, (unsigned long long)d->dup,
+			     (unsigned long long)d->bad, (unsigned long long)d->timeouts,
+			     (unsigned long long)d->evicted,
+			     (unsigned long long)(d->src_limit + d->too_many));
+	}
+	return m < 0 ? (size_t)n : (size_t)n + (size_t)m;
 }

@@ -215,6 +215,8 @@ static int start_tracking(struct fw_ctx *ctx)
 	rc = nf_defrag_init(&ctx->defrag, &d);
 	if (rc < 0)
 		printf("firewall: cannot allocate fragment reassembly (%d)\n", rc);
+	else
+		ctx->ct.defrag = &ctx->defrag.df;
 	return rc;
 }
 

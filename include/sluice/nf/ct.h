@@ -11,6 +11,7 @@
 
 #include "sluice/evloop.h"
 #include "sluice/nf/conntrack.h"
+#include "sluice/nf/defrag.h"
 #include "sluice/nf/pipeline.h"
 
 /* "conntrack": p->ct_state from ct_lookup_update(); one output (priv: struct ct_table). */
@@ -18,7 +19,8 @@ extern const struct pl_class nf_ct_class;
 
 struct nf_ct {
 	struct ct_table t;
-	struct timer tick; /* expires entries a slice at a time */
+	struct timer tick;	     /* expires entries a slice at a time */
+	const struct defrag *defrag; /* optional: its counters follow ct's in the stats */
 };
 
 /*
@@ -27,7 +29,11 @@ struct nf_ct {
  * prefixed by @who).
  */
 int nf_ct_start(struct nf_ct *ct, unsigned int max, bool tcp_loose, const char *who);
-/* Stats section: "ct entries=N full=N evictions=N" (arg: struct nf_ct). */
+/*
+ * Stats section: "ct entries=N full=N evictions=N" (arg: struct nf_ct),
+ * then with a defrag table "defrag held=N done=N overlaps=N duplicates=N
+ * bad=N timeouts=N evicted=N limited=N".
+ */
 size_t nf_ct_format(void *ct, char *buf, size_t len);
 
 #endif
