@@ -121,7 +121,11 @@ static int chan_compile(void *arg, const char *text, size_t len, void **out, cha
 			size_t msglen)
 {
 	struct lb_plan *pl;
-	int rc = lb_plan_make(arg, text, len, "config", &pl, msg, msglen);
+	/*
+	 * "rules" is the name the host side of the protocol replaces with the
+	 * pushed file's (tools/ctl_proto.c, ctl_parse_error): FILE:LINE:COL.
+	 */
+	int rc = lb_plan_make(arg, text, len, "rules", &pl, msg, msglen);
 
 	if (rc == 0)
 		*out = pl;
