@@ -26,3 +26,13 @@ tests_unit_test_lbflow_SOURCES = tests/unit/test_lbflow.c appliances/lb/lbflow.c
 	appliances/lb/maglev.c appliances/lb/lb.h $(LB_CORE_HDRS)
 tests_unit_test_lbflow_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/appliances/lb
 TESTS += tests/unit/test_lbflow
+
+# Configuration swaps: slots kept by identity, removal, refusal (the
+# kernel's clock and the health checker are stubbed in the test).
+check_PROGRAMS += tests/unit/test_lbstate
+tests_unit_test_lbstate_SOURCES = tests/unit/test_lbstate.c appliances/lb/lbstate.c \
+	appliances/lb/lbconf.c appliances/lb/lbconf_val.c appliances/lb/maglev.c \
+	appliances/lb/lbhealth.c kernel/lib/inaddr.c kernel/lib/numparse.c \
+	appliances/lb/lb.h $(LB_CORE_HDRS)
+tests_unit_test_lbstate_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/appliances/lb
+TESTS += tests/unit/test_lbstate
