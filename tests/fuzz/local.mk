@@ -75,7 +75,11 @@ fuzz-build: $(FUZZ_PROGS)
 fuzz: fuzz-build
 	@FUZZ_SECONDS='$(FUZZ_SECONDS)' $(SHELL) $(top_srcdir)/tests/fuzz/run-fuzz \
 		$(top_srcdir)/tests/fuzz/corpus tests/fuzz $(FUZZ_NAMES)
-.PHONY: fuzz fuzz-build
+# Scratch corpora, logs and crash inputs of past runs.
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf tests/fuzz/work tests/fuzz/fuzz_*.log tests/fuzz/*-crash-*
+.PHONY: fuzz fuzz-build clean-fuzz
 EXTRA_DIST += tests/fuzz/run-fuzz $(addsuffix .c,$(FUZZ_PROGS)) $(FUZZ_DEPS) \
 	tests/fuzz/scoped_heap.c tests/fuzz/scoped_heap.h tests/fuzz/mkcorpus tests/fuzz/fwrules.dict \
 	tests/fuzz/corpus docs/fuzzing.md
