@@ -33,9 +33,8 @@
 #define TICK_MS 100
 #define SWEEP_S 10 /* every flow slot visited for expiry this often */
 
-static struct lb_ctx lb = {
-	.opts = {.flows = 65536, .stats_interval_ms = 5000},
-};
+/* Zero-initialised (.bss, not in the image); the defaults are set by build_options. */
+static struct lb_ctx lb;
 
 static struct {
 	struct nf_router router;
@@ -115,6 +114,8 @@ static struct cmdline_opt lb_cmdline[NF_APP_OPTS_MAX(ARRAY_SIZE(own_opts))];
 /* C constructors run before the kernel parses the command line. */
 __attribute__((constructor)) static void build_options(void)
 {
+	lb.opts.flows = 65536;
+	lb.opts.stats_interval_ms = 5000;
 	nf_app_opts(own_opts, ARRAY_SIZE(own_opts), lb_cmdline, ARRAY_SIZE(lb_cmdline));
 }
 
