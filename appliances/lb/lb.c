@@ -271,6 +271,8 @@ static int start(struct nf_app *app, void *arg)
 	nf_drop_reason(&c->app.ports, LBD_NOT_SERVICE, "not_service");
 	nf_drop_reason(&c->app.ports, LBD_UNSUPPORTED, "unsupported");
 	nf_drop_reason(&c->app.ports, LBD_NO_PORT, "no_port");
+	nf_drop_reason(&c->app.ports, LBD_BACKEND_DOWN, "backend_down");
+	pl_tbf_init(&c->rst_tbf, 1000, 100, now_ns()); /* RSTs for on-down reset */
 	if (random_bytes(&c->seed, sizeof(c->seed)) < 0)
 		return -EIO;
 	rc = lb_flows_init(&c->flows, (uint32_t)c->opts.flows, c->seed ^ 0x5a5a5a5a5a5a5a5aull);

@@ -50,6 +50,7 @@ enum lb_drop {
 	LBD_NOT_SERVICE,	      /* neither a service, a flow, nor for us (forward=0) */
 	LBD_UNSUPPORTED,	      /* fragments, chained frames, headers NAT cannot rewrite */
 	LBD_NO_PORT,		      /* full NAT: no free source port toward that backend */
+	LBD_BACKEND_DOWN,	      /* on-down reset: the flow's backend failed its checks */
 };
 
 enum lb_slot_state { LB_SLOT_FREE, LB_SLOT_LIVE, LB_SLOT_REMOVED };
@@ -138,7 +139,9 @@ struct lb_ctx {
 	uint64_t seed;	   /* flow hash key (secret) */
 	uint64_t rebuilds; /* Maglev tables rebuilt */
 	uint64_t not_service;
-	struct timer tick; /* flow expiry, health checks */
+	uint64_t resets;       /* RSTs sent to clients of failed backends (on-down reset) */
+	struct pl_tbf rst_tbf; /* ... at most this many a second */
+	struct timer tick;     /* flow expiry, health checks */
 };
 
 /* lb.c */

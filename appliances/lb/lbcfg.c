@@ -177,10 +177,10 @@ static size_t format_lb(void *arg, char *buf, size_t len)
 	return put(len, 0,
 		   snprintf(buf, len,
 			    "lb flows=%u max=%u created=%llu expired=%llu evicted=%llu "
-			    "table_full=%llu rebuilds=%llu not_service=%llu\n",
+			    "table_full=%llu rebuilds=%llu not_service=%llu resets=%llu\n",
 			    t->n, t->max, (ull)t->st.created, (ull)t->st.expired,
 			    (ull)t->st.evicted, (ull)t->st.full, (ull)c->rebuilds,
-			    (ull)c->not_service));
+			    (ull)c->not_service, (ull)c->resets));
 }
 
 static const char *be_state(const struct lb_be *b)

@@ -10,7 +10,7 @@
  *
  * One statement a line; '#' starts a comment; words are separated by
  * blanks. Statements after a `service` line belong to it; `method`,
- * `scheduler` and `table-size` may stand on the service line or on lines
+ * `scheduler`, `table-size` and `on-down` may stand on the service line or on lines
  * of their own. The text is untrusted (the config disk, the host channel):
  * bounded in size, line length and counts, printable ASCII only, and any
  * error stops the parse with "LINE:COL: message" about the word at fault;
@@ -73,6 +73,20 @@ static int opt_size(struct lb_parser *p, const struct lb_word *v)
 	return 0;
 }
 
+static int opt_down(struct lb_parser *p, const struct lb_word *v)
+{
+	if (p->down_set)
+		return lb_fail(p, v, "on-down given twice for this service");
+	p->down_set = true;
+	if (lb_word_is(v, "keep"))
+		p->svc->on_down = LB_DOWN_KEEP;
+	else if (lb_word_is(v, "reset"))
+		p->svc->on_down = LB_DOWN_RESET;
+	else
+		return lb_fail(p, v, "on-down must be keep or reset");
+	return 0;
+}
+
 /* KEY VALUE pairs from word @i on: the service options. */
 static int svc_opts(struct lb_parser *p, unsigned int i)
 {
@@ -89,9 +103,12 @@ static int svc_opts(struct lb_parser *p, unsigned int i)
 			rc = opt_sched(p, v);
 		else if (lb_word_is(k, "table-size"))
 			rc = opt_size(p, v);
+		else if (lb_word_is(k, "on-down"))
+			rc = opt_down(p, v);
 		else {
 			lb_word_show(k, show, sizeof(show));
-			return lb_fail(p, k, "'%s': expected method, scheduler or table-size",
+			return lb_fail(p, k,
+				       "'%s': expected method, scheduler, table-size or on-down",
 				       show);
 		}
 		if (rc < 0)
@@ -165,7 +182,7 @@ static int st_service(struct lb_parser *p)
 	c->nsvc++;
 	p->svc = s;
 	p->svc_col = p->w[1].col;
-	p->check_set = p->method_set = p->sched_set = p->size_set = false;
+	p->check_set = p->method_set = p->sched_set = p->size_set = p->down_set = false;
 	return svc_opts(p, 3);
 }
 
@@ -318,11 +335,12 @@ static int statement(struct lb_parser *p)
 		return st_service(p);
 	}
 	if (!lb_word_is(w, "backend") && !lb_word_is(w, "check") && !lb_word_is(w, "method") &&
-	    !lb_word_is(w, "scheduler") && !lb_word_is(w, "table-size")) {
+	    !lb_word_is(w, "scheduler") && !lb_word_is(w, "table-size") &&
+	    !lb_word_is(w, "on-down")) {
 		lb_word_show(w, show, sizeof(show));
 		return lb_fail(p, w,
-			       "'%s': expected service, backend, check, method, scheduler or "
-			       "table-size",
+			       "'%s': expected service, backend, check, method, scheduler, "
+			       "table-size or on-down",
 			       show);
 	}
 	if (!p->svc)

@@ -27,7 +27,7 @@ struct lb_parser {
 	unsigned int nw;
 	struct lb_service_cfg *svc; /* the service statements now apply to, or NULL */
 	unsigned int svc_col;	    /* column of the service's address (late errors) */
-	bool check_set, method_set, sched_set, size_set;
+	bool check_set, method_set, sched_set, size_set, down_set;
 	uint32_t table_total;
 };
 

@@ -44,6 +44,8 @@
 enum lb_method { LB_NAT, LB_FULLNAT };
 enum lb_sched { LB_MAGLEV, LB_WRR, LB_LC };
 enum lb_check_kind { LB_CHECK_NONE, LB_CHECK_TCP, LB_CHECK_HTTP };
+/* What a backend's flows do when health checks take it down (HAProxy's on-marked-down). */
+enum lb_on_down { LB_DOWN_KEEP, LB_DOWN_RESET };
 
 struct lb_check_cfg {
 	uint8_t kind;	      /* enum lb_check_kind */
@@ -67,9 +69,10 @@ struct lb_service_cfg {
 	struct pkt_addr vip;
 	uint16_t port;
 	uint8_t v6;
-	uint8_t proto;	/* 6 (tcp) or 17 (udp) */
-	uint8_t method; /* enum lb_method */
-	uint8_t sched;	/* enum lb_sched */
+	uint8_t proto;	 /* 6 (tcp) or 17 (udp) */
+	uint8_t method;	 /* enum lb_method */
+	uint8_t sched;	 /* enum lb_sched */
+	uint8_t on_down; /* enum lb_on_down */
 	uint32_t table_size;
 	struct lb_check_cfg check;
 	unsigned int first, n; /* its backends: lb_config.be[first .. first + n - 1] */

@@ -19,6 +19,7 @@
 
 #include "lb.h"
 #include "sluice/netdev.h"
+#include "sluice/nf/answer.h"
 
 #define P_TCP 6
 #define P_UDP 17
@@ -194,6 +195,39 @@ static int new_flow(struct lb_ctx *c, struct lb_svc *s, struct pl_pkt *p)
 	return do_nat(p, f, 0);
 }
 
+/*
+ * on-down reset: tell the client at once that its connection is gone, with
+ * an RST from the VIP (nf_answer_build: only to a well-formed unicast
+ * segment, never to an RST), rate-limited so that no sender can use us to
+ * multiply its packets.
+ */
+static void answer_rst(struct lb_ctx *c, const struct pl_pkt *p)
+{
+	struct pktbuf *b;
+	size_t n;
+
+	if (!nf_answerable(&p->meta) || !pl_tbf_take(&c->rst_tbf, p->now))
+		return;
+	b = nf_tx_alloc(&c->app.ports);
+	if (!b)
+		return;
+	n = nf_answer_build(p->frame, p->len, &p->meta, NFA_TCP_RST, 0, 0, pkt_data(b),
+			    PKTBUF_SIZE - b->off);
+	if (n == 0) {
+		pktbuf_free(b);
+		return;
+	}
+	b->len = (uint16_t)n;
+	if (nf_send(&c->app.ports, b, p->iif) == 0)
+		c->resets++;
+}
+
+/* The flow's backend failed its checks and its service says its flows end with it. */
+static bool cut_off(const struct lb_ctx *c, const struct lb_flow *f)
+{
+	return c->svc[f->svc].cfg.on_down == LB_DOWN_RESET && !c->be[f->be].health.up;
+}
+
 /* A SYN from the client on a flow that was reset or closed. */
 static bool reopened(const struct lb_flow *f, int dir, const struct pkt_meta *m)
 {
@@ -229,10 +263,22 @@ static int lb_push(struct pl_elem *e, struct pl_pkt *p)
 		return 1;
 	lb_fkey_of(m, &k);
 	f = lb_flow_find(&c->flows, &k, &dir);
-	if (f && reopened(f, dir, m)) {
-		/* A client reusing the port of a finished flow: placed afresh, like a new one. */
+	if (f && (reopened(f, dir, m) || cut_off(c, f))) {
+		/*
+		 * A client reusing the port of a finished flow, or a flow whose
+		 * backend failed (on-down reset): TCP is told (RST) and dropped,
+		 * anything else (a SYN, UDP) is placed afresh like a new flow.
+		 */
+		bool tcp_cut = m->proto == P_TCP && cut_off(c, f) && !reopened(f, dir, m);
+
 		lb_flow_gone(c, f);
 		lb_flow_del(&c->flows, f);
+		if (tcp_cut) {
+			if (dir == 0)
+				answer_rst(c, p);
+			p->reason = LBD_BACKEND_DOWN;
+			return PL_DROP;
+		}
 		f = NULL;
 	}
 	if (f) {

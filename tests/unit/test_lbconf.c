@@ -43,7 +43,7 @@ START_TEST(test_full)
 {
 	struct lb_config *c =
 		ok("# two services\n"
-		   "service 10.0.0.10:80 tcp method nat scheduler maglev\n"
+		   "service 10.0.0.10:80 tcp method nat scheduler maglev on-down reset\n"
 		   "\tbackend 10.1.0.11:8080 weight 2\n"
 		   "  backend 10.1.0.12 drain   # the service's port\n"
 		   "  backend 10.1.0.13:80 weight 0\n"
@@ -64,6 +64,8 @@ START_TEST(test_full)
 	ck_assert_uint_eq(s->proto, 6);
 	ck_assert_uint_eq(s->method, LB_NAT);
 	ck_assert_uint_eq(s->sched, LB_MAGLEV);
+	ck_assert_uint_eq(s->on_down, LB_DOWN_RESET);
+	ck_assert_uint_eq(c->svc[1].on_down, LB_DOWN_KEEP);
 	ck_assert_uint_eq(s->table_size, LB_TABLE_DEFAULT);
 	ck_assert_uint_eq(s->first, 0);
 	ck_assert_uint_eq(s->n, 3);
@@ -141,7 +143,7 @@ END_TEST
 START_TEST(test_errors_statements)
 {
 	BAD("frontend 1.2.3.4:80\n", "lb.conf:1:1: 'frontend': expected service, backend, check, "
-				     "method, scheduler or table-size");
+				     "method, scheduler, table-size or on-down");
 	BAD("  backend 1.2.3.4:80\n",
 	    "lb.conf:1:3: 'backend' outside a service (a service line comes first)");
 	BAD("service 1.2.3.4:80\n",
@@ -194,7 +196,10 @@ START_TEST(test_errors_values)
 	BAD("service 1.2.3.4:80 tcp table-size 7 table-size 7\n",
 	    "lb.conf:1:48: table-size given twice for this service");
 	BAD("service 1.2.3.4:80 tcp persistence 300\n",
-	    "lb.conf:1:24: 'persistence': expected method, scheduler or table-size");
+	    "lb.conf:1:24: 'persistence': expected method, scheduler, table-size or on-down");
+	BAD("service 1.2.3.4:80 tcp on-down drop\n", "lb.conf:1:32: on-down must be keep or reset");
+	BAD("service 1.2.3.4:80 tcp on-down reset\non-down keep\n",
+	    "lb.conf:2:9: on-down given twice for this service");
 	BAD("service 1.2.3.4:80 tcp method\n", "lb.conf:1:24: a value must follow");
 	BAD("service 1.2.3.4:80 tcp\nbackend 1.1.1.1 weight 2x\n",
 	    "lb.conf:2:24: expected a number from 0 to 256");
