@@ -2,7 +2,8 @@
 /*
  * The hello appliance: the smallest complete Sluice appliance. It greets,
  * reports what the kernel found, shows the event loop's timers ticking and
- * stops cleanly. With ticks=0 it idles forever (costing no host CPU).
+ * stops cleanly. With ticks=0 it ticks until powered off, halting the CPU
+ * between ticks (no host CPU while it waits).
  */
 #include <stdio.h>
 #include <stdlib.h>
