@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sluice/app.h"
 #include "sluice/kernel.h"
@@ -137,4 +138,24 @@ int nf_app_main(struct nf_app *a, int (*start)(struct nf_app *a, void *arg), voi
 	printf("%s: stopping; final counters:\n", a->name);
 	nf_app_print(a);
 	return status;
+}
+
+int nf_app_path_opt(const char *v, char *dst, size_t cap, char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n >= cap) {
+		snprintf(err, errlen, "a path of 1 to %zu bytes", cap - 1);
+		return -EINVAL;
+	}
+	/* Untrusted, and quoted in messages: printable, no blanks or quotes. */
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] <= 0x20 || v[i] >= 0x7f || v[i] == '\'' || v[i] == '"') {
+			snprintf(err, errlen,
+				 "the path must be printable ASCII without blanks or quotes");
+			return -EINVAL;
+		}
+	}
+	memcpy(dst, v, n + 1);
+	return 0;
 }

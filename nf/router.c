@@ -160,3 +160,24 @@ int nf_router_take_nics(struct nf_router *r, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+int nf_router_start(struct nf_router *r, struct nf_ports *ports, struct nf_routes *routes,
+		    char *err, size_t errlen)
+{
+	int rc = net_init();
+
+	if (rc == -EINVAL)
+		return rc; /* the net library printed what is wrong */
+	if (rc < 0) {
+		snprintf(err, errlen, "network start failed (%d)", rc);
+		return rc;
+	}
+	r->ports = ports;
+	r->routes = routes;
+	rc = nf_router_take_nics(r, err, errlen);
+	if (rc == 0 && !(r->neigh = nf_neigh_new(ports, routes))) {
+		snprintf(err, errlen, "no memory or no entropy for the neighbour cache");
+		rc = -ENOMEM;
+	}
+	return rc;
+}

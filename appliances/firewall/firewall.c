@@ -57,23 +57,8 @@ static int mode_opt(const char *v, void *ctx, char *err, size_t errlen)
 /* A config-disk path: printable, so that messages may quote it (it is untrusted). */
 static int rules_file_opt(const char *v, void *ctx, char *err, size_t errlen)
 {
-	size_t n = strlen(v);
-
 	(void)ctx;
-	if (n == 0 || n >= sizeof(fw.opts.rules_file)) {
-		snprintf(err, errlen, "a path of 1 to %zu bytes", sizeof(fw.opts.rules_file) - 1);
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] <= 0x20 || v[i] >= 0x7f || v[i] == '\'' || v[i] == '"') {
-			snprintf(err, errlen,
-				 "the path must be printable ASCII without blanks "
-				 "or quotes");
-			return -EINVAL;
-		}
-	}
-	memcpy(fw.opts.rules_file, v, n + 1);
-	return 0;
+	return nf_app_path_opt(v, fw.opts.rules_file, sizeof(fw.opts.rules_file), err, errlen);
 }
 
 static int route_opt(const char *v, void *ctx, char *err, size_t errlen)

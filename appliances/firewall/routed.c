@@ -116,21 +116,8 @@ static size_t routed_format(void *arg, char *buf, size_t len)
 
 int fw_routed_start(struct fw_ctx *ctx, char *err, size_t errlen)
 {
-	int rc = net_init();
+	int rc = nf_router_start(&rt.router, &ctx->app.ports, &ctx->routes, err, errlen);
 
-	if (rc == -EINVAL)
-		return rc; /* the net library printed what is wrong */
-	if (rc < 0) {
-		snprintf(err, errlen, "network start failed (%d)", rc);
-		return rc;
-	}
-	rt.router.ports = &ctx->app.ports;
-	rt.router.routes = &ctx->routes;
-	rc = nf_router_take_nics(&rt.router, err, errlen);
-	if (rc == 0 && !(rt.router.neigh = nf_neigh_new(&ctx->app.ports, &ctx->routes))) {
-		snprintf(err, errlen, "no memory or no entropy for the neighbour cache");
-		rc = -ENOMEM;
-	}
 	fw_reject_pool(ctx);
 	if (rc == 0)
 		rc = build_graph(ctx);

@@ -47,23 +47,8 @@ static struct {
 /* A config-disk path: printable, so that messages may quote it (it is untrusted). */
 static int config_file_opt(const char *v, void *ctx, char *err, size_t errlen)
 {
-	size_t n = strlen(v);
-
 	(void)ctx;
-	if (n == 0 || n >= sizeof(lb.opts.config_file)) {
-		snprintf(err, errlen, "a path of 1 to %zu bytes", sizeof(lb.opts.config_file) - 1);
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] <= 0x20 || v[i] >= 0x7f || v[i] == '\'' || v[i] == '"') {
-			snprintf(err, errlen,
-				 "the path must be printable ASCII without blanks "
-				 "or quotes");
-			return -EINVAL;
-		}
-	}
-	memcpy(lb.opts.config_file, v, n + 1);
-	return 0;
+	return nf_app_path_opt(v, lb.opts.config_file, sizeof(lb.opts.config_file), err, errlen);
 }
 
 static int route_opt(const char *v, void *ctx, char *err, size_t errlen)
@@ -232,21 +217,8 @@ static void check_ready(void *arg)
 
 static int start_net(struct lb_ctx *c, char *err, size_t errlen)
 {
-	int rc = net_init();
+	int rc = nf_router_start(&g.router, &c->app.ports, &c->routes, err, errlen);
 
-	if (rc == -EINVAL)
-		return rc; /* the net library printed what is wrong */
-	if (rc < 0) {
-		snprintf(err, errlen, "network start failed (%d)", rc);
-		return rc;
-	}
-	g.router.ports = &c->app.ports;
-	g.router.routes = &c->routes;
-	rc = nf_router_take_nics(&g.router, err, errlen);
-	if (rc == 0 && !(g.router.neigh = nf_neigh_new(&c->app.ports, &c->routes))) {
-		snprintf(err, errlen, "no memory or no entropy for the neighbour cache");
-		rc = -ENOMEM;
-	}
 	if (rc == 0 && nf_tx_pool_init(&c->app.ports, 64, 8) < 0) {
 		snprintf(err, errlen, "no memory for the transmit pool");
 		rc = -ENOMEM;

@@ -51,6 +51,12 @@ struct nf_app {
  */
 void nf_app_opts(const struct cmdline_opt *own, size_t nown, struct cmdline_opt *out, size_t cap);
 bool nf_app_net_opts_given(void);
+/*
+ * A config-disk path option (rules-file=, config-file=) into @dst (@cap
+ * bytes): printable ASCII without blanks or quotes, so that messages may
+ * quote it. 0 or -EINVAL with the reason in @err.
+ */
+int nf_app_path_opt(const char *v, char *dst, size_t cap, char *err, size_t errlen);
 
 /* Set up @a with @first as its entry graph: received frames are queued there. */
 void nf_app_init(struct nf_app *a, const char *name, const char *prefix, struct pl_graph *first);

@@ -40,5 +40,12 @@ extern const struct pl_class nf_route_class, nf_forward_class, nf_snoop_class, n
  * -ENODEV (none: @err says so).
  */
 int nf_router_take_nics(struct nf_router *r, char *err, size_t errlen);
+/*
+ * A routed appliance's start: the net library up (its addresses, lwIP),
+ * every NIC taken (nf_router_take_nics) and the neighbour cache made.
+ * 0, or -errno with the reason in @err (-EINVAL: the net library said it).
+ */
+int nf_router_start(struct nf_router *r, struct nf_ports *ports, struct nf_routes *routes,
+		    char *err, size_t errlen);
 
 #endif
