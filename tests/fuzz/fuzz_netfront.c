@@ -153,10 +153,13 @@ static void step(struct fz *f, struct fnb_vif *v, struct netdev *d)
 		shim_run_work();
 		pop_all(d);
 		break;
-	case 7:
-		if (v->mapped && v->rx.sring->req_prod != v->rx.req_cons)
-			fnb_map(fnb_rx_req_ref(v, v->rx.req_cons + fz_u8(f) % 4), true);
+	case 7: { /* only a request still posted names a grant of ours */
+		RING_IDX k = fz_u8(f) % 4;
+
+		if (v->mapped && v->rx.sring->req_prod - v->rx.req_cons > k)
+			fnb_map(fnb_rx_req_ref(v, v->rx.req_cons + k), true);
 		break;
+	}
 	case 8: {
 		static const char *const states[] = {"5", "6", "4", "2", "x", ""};
 		char p[160];
