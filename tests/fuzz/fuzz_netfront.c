@@ -110,7 +110,8 @@ static void step(struct fz *f, struct fnb_vif *v, struct netdev *d)
 		r.offset = fz_u16(f);
 		r.flags = fz_u16(f);
 		r.status = (int16_t)fz_u16(f);
-		if (v->mapped)
+		/* One per posted request: the fake consumes one with each (excess: op 4). */
+		if (v->mapped && v->rx.sring->req_prod != v->rx.req_cons)
 			fnb_rx_raw(v, &r);
 		break;
 	}
