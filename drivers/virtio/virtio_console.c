@@ -106,12 +106,6 @@ static unsigned int txq(unsigned int port)
 	return port == 0 ? 1 : 3 + 2 * port;
 }
 
-/* Slot in vc->q for virtqueue number @n (ports < VCON_PORTS only). */
-static struct vcon_q *qn(struct vcon *vc, unsigned int n)
-{
-	return &vc->q[n];
-}
-
 static void kick(struct vcon *vc, struct vcon_q *q)
 {
 	if (vq_kick_prepare(&q->vq))
@@ -131,7 +125,7 @@ static void fail(struct vcon *vc, const char *why)
 
 static int send_ctrl(struct vcon *vc, uint32_t id, uint16_t event, uint16_t value)
 {
-	struct vcon_q *q = qn(vc, 3);
+	struct vcon_q *q = &vc->q[3];
 
 	for (unsigned int i = 0; i < VCON_CTX_BUFS; i++) {
 		struct vq_seg seg;
@@ -156,7 +150,7 @@ static int post_crx(struct vcon *vc, uint8_t *buf)
 {
 	struct vq_seg seg = {.addr = (uint64_t)(uintptr_t)buf, .len = VCON_CMSG_LEN};
 
-	return vq_add(&qn(vc, 2)->vq, &seg, 0, 1, buf);
+	return vq_add(&vc->q[2].vq, &seg, 0, 1, buf);
 }
 
 static int post_rx(struct vcon *vc, struct vcon_rxbuf *b)
@@ -164,7 +158,7 @@ static int post_rx(struct vcon *vc, struct vcon_rxbuf *b)
 	struct vq_seg seg = {.addr = (uint64_t)(uintptr_t)b->page, .len = PAGE_SIZE};
 
 	b->len = b->off = 0;
-	return vq_add(&qn(vc, rxq((unsigned int)vc->ctl_port))->vq, &seg, 0, 1, b);
+	return vq_add(&vc->q[rxq((unsigned int)vc->ctl_port)].vq, &seg, 0, 1, b);
 }
 
 /* ---- the control port ---- */
@@ -186,7 +180,7 @@ static void port_found(struct vcon *vc, uint32_t id)
 	for (unsigned int i = 0; i < VCON_RX_BUFS; i++)
 		if (post_rx(vc, &vc->rx[i]) < 0)
 			return fail(vc, "cannot post receive buffers");
-	kick(vc, qn(vc, rxq(id)));
+	kick(vc, &vc->q[rxq(id)]);
 	hcp_init(&vc->conn, hc_local_store());
 	hc_local_attach(&vc->conn, port_kick, vc);
 	send_ctrl(vc, id, VCON_PORT_OPEN, 1);
@@ -241,7 +235,7 @@ static void handle_ctrl(struct vcon *vc, const uint8_t *m, uint32_t len)
 
 static void service_ctrl(struct vcon *vc)
 {
-	struct vcon_q *q = qn(vc, 2);
+	struct vcon_q *q = &vc->q[2];
 	unsigned int n = 0;
 	uint32_t len;
 	uint8_t *buf;
@@ -254,14 +248,14 @@ static void service_ctrl(struct vcon *vc)
 		post_crx(vc, buf);
 	}
 	kick(vc, q);
-	while ((tok = vq_get_used(&qn(vc, 3)->vq, &len)))
+	while ((tok = vq_get_used(&vc->q[3].vq, &len)))
 		vc->ctx_busy[(struct vcon_ctrl *)tok - vc->ctx] = false;
 }
 
 /* Feed the host's bytes to the server; a buffer it cannot take whole waits. */
 static void service_rx(struct vcon *vc)
 {
-	struct vcon_q *q = qn(vc, rxq((unsigned int)vc->ctl_port));
+	struct vcon_q *q = &vc->q[rxq((unsigned int)vc->ctl_port)];
 	struct vcon_rxbuf *b;
 	unsigned int n = 0;
 	uint32_t len;
@@ -293,7 +287,7 @@ static void service_rx(struct vcon *vc)
 
 static void service_tx(struct vcon *vc)
 {
-	struct vcon_q *q = qn(vc, txq((unsigned int)vc->ctl_port));
+	struct vcon_q *q = &vc->q[txq((unsigned int)vc->ctl_port)];
 	uint32_t len;
 	void *tok;
 	bool added = false;
@@ -427,7 +421,7 @@ static int vcon_start(struct vcon *vc)
 	d->intr_arg = vc;
 	d->intr = vcon_intr;
 	d->ops->set_status(d, d->ops->get_status(d) | VIRTIO_STATUS_DRIVER_OK);
-	kick(vc, qn(vc, 2));
+	kick(vc, &vc->q[2]);
 	return send_ctrl(vc, 0, VCON_DEVICE_READY, 1);
 }
 

@@ -141,14 +141,13 @@ END_TEST
 
 START_TEST(store_keys)
 {
-	static const char *const bad[] = {"",	 "/a",	  "a/",	      "a//b",
-					  "a b", "a\x01", "\xc3\xa9", "../x"};
+	static const char *const bad[] = {"", "/a", "a/", "a//b", "a b", "a\x01", "\xc3\xa9"};
 	char longkey[130];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(hcs_key_check(bad[i]) == -EINVAL || strcmp(bad[i], "../x") == 0,
-			      "key %zu accepted", i);
+		ck_assert_msg(hcs_key_check(bad[i]) == -EINVAL, "key %zu accepted", i);
 	/* ".." is just a name here: keys are never paths on a file system. */
+	ck_assert_int_eq(hcs_key_check("../x"), 0);
 	ck_assert_int_eq(hcs_key_check("a/b-c_d.e/0"), 0);
 	memset(longkey, 'a', sizeof(longkey) - 1);
 	longkey[sizeof(longkey) - 1] = '\0';
