@@ -20,6 +20,10 @@
  *     with __linux__ defined: PSA seeds its own DRBG from getrandom() and
  *     the TLS client is added so that tests can drive handshakes.
  * Nothing else differs, so host tests exercise the kernel's algorithms.
+ *
+ * Name it with angle brackets, -I tls -DMBEDTLS_CONFIG_FILE='<mbedtls_config.h>':
+ * with quotes, build_info.h would find mbedTLS's own default mbedtls_config.h
+ * next to itself first.
  */
 #ifndef SLUICE_MBEDTLS_CONFIG_H
 #define SLUICE_MBEDTLS_CONFIG_H
