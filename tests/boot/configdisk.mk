@@ -16,5 +16,5 @@ tests/boot/configdisk.log: tests/boot/cfgtest.elf tools/sluice-logread$(EXEEXT)
 TESTS += tests/boot/configdisk.test
 EXTRA_DIST += tests/boot/configdisk.test $(CFGTEST_SRCS) include/sluice/configdisk.h \
 	include/sluice/crc32.h include/sluice/logring.h include/sluice/logsink.h \
-	kernel/include/sluice/ustar.h
+	include/sluice/ustar.h
 CLEANFILES += tests/boot/cfgtest.elf tests/boot/cfgtest.dbg
