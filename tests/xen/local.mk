@@ -11,6 +11,7 @@ XEN_TESTS = \
 	tests/xen/configdisk.test \
 	tests/xen/netfront.test \
 	tests/xen/blkfront.test \
+	tests/xen/lb.test \
 	$(FW_XEN_TESTS)
 
 # The netfront test appliance: answers ARP and ICMP echo on every vif, for
@@ -31,13 +32,15 @@ tests/xen/blkfronttest.elf: $(BLKFRONTTEST_OBJS)
 # image exactly when the test runs.
 tests/xen/netfront.log: tests/xen/netfronttest.elf
 tests/xen/blkfront.log: tests/xen/blkfronttest.elf
+tests/xen/lb.log: appliances/lb/lb.elf tools/sluice-ctl
 EXTRA_DIST += $(NETFRONTTEST_SRCS) tests/xen/jobs/netfront.sh \
 	$(BLKFRONTTEST_SRCS) tests/xen/jobs/blkfront.sh
 CLEANFILES += tests/xen/netfronttest.elf tests/xen/netfronttest.dbg \
 	tests/xen/blkfronttest.elf tests/xen/blkfronttest.dbg
 
 EXTRA_DIST += $(XEN_TESTS) tests/xen/rig tests/xen/dom0/init tests/xen/dom0/lib.sh \
-	tests/xen/README.md tests/xen/hello.cfg tests/xen/jobs/lifecycle.sh tests/xen/jobs/echo.sh tests/xen/jobs/configdisk.sh
+	tests/xen/README.md tests/xen/hello.cfg tests/xen/jobs/lifecycle.sh tests/xen/jobs/echo.sh tests/xen/jobs/configdisk.sh \
+	tests/xen/jobs/lb.sh
 
 # The automake test harness, on just these tests (hello-pvh.test needs the
 # hello image, which `check` builds through check_DATA).
