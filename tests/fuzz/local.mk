@@ -16,7 +16,7 @@ FUZZ_COMPILE = @mkdir -p tests/fuzz && echo "  FUZZCC   $@" && \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CPPFLAGS) -o $@ $(filter-out %_xs.c %/blkdev.c,$(filter %.c,$^))
 
 FUZZ_NAMES = numparse inaddr cmdline ustar confgen ctlproto fwrules conntrack hcproto \
-	virtqueue xenstore netfront blkfront lbconf
+	virtqueue xenstore netfront blkfront lbconf tlsconf certstore
 FUZZ_PROGS = $(addprefix tests/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_DEPS = tests/fuzz/fuzz.h tests/fuzz/local.mk
 CLEANFILES += $(FUZZ_PROGS)
@@ -53,6 +53,26 @@ tests/fuzz/fuzz_xenstore: tests/fuzz/fuzz_xenstore.c xen/xs.c xen/xs_ring.c kern
 tests/fuzz/fuzz_lbconf: tests/fuzz/fuzz_lbconf.c $(LB_CORE_SRCS) nf/csum.c kernel/lib/inaddr.c \
 		kernel/lib/numparse.c $(FUZZ_DEPS)
 	$(FUZZ_COMPILE) -I$(top_srcdir)/appliances/lb
+tests/fuzz/fuzz_tlsconf: tests/fuzz/fuzz_tlsconf.c $(TLSCONF_SRCS) $(FUZZ_DEPS)
+	$(FUZZ_COMPILE) -I$(top_srcdir)/appliances/tls
+
+# The certificate store links mbedTLS (the sources of tests/unit/tls.mk's
+# host build) compiled with clang's coverage and sanitizers, and starts
+# from seeds made at build time: they hold private keys, never committed.
+FUZZ_MBEDTLS_OBJS = $(patsubst $(MBEDTLS_SRCDIR)/library/%.c,tests/fuzz/mbedtls/%.o,$(MBEDTLS_HOST_SRCS))
+tests/fuzz/mbedtls/%.o: $(MBEDTLS_SRCDIR)/library/%.c $(top_srcdir)/tls/mbedtls_config.h
+	@mkdir -p $(@D) && echo "  FUZZCC   $@" && $(FUZZ_CC) -std=gnu11 -g -O1 \
+		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+		$(MBEDTLS_HOST_CPPFLAGS) -c -o $@ $<
+tests/fuzz/libmbedx509.a: $(FUZZ_MBEDTLS_OBJS)
+	$(AM_V_GEN)rm -f $@ && $(AR) cr $@ $(FUZZ_MBEDTLS_OBJS) && $(RANLIB) $@
+tests/fuzz/seeds/certstore: $(top_srcdir)/tests/fuzz/mkcertseeds $(top_srcdir)/tests/unit/mkcerts
+	$(AM_V_GEN)rm -rf $@ && $(top_srcdir)/tests/fuzz/mkcertseeds \
+		$(top_srcdir)/tests/unit/mkcerts $@
+tests/fuzz/fuzz_certstore: tests/fuzz/fuzz_certstore.c tls/certstore.c tests/fuzz/libmbedx509.a \
+		tests/fuzz/seeds/certstore $(FUZZ_DEPS)
+	$(FUZZ_COMPILE) -I$(top_srcdir)/tls $(MBEDTLS_HOST_CPPFLAGS) tests/fuzz/libmbedx509.a
+CLEANFILES += tests/fuzz/libmbedx509.a $(FUZZ_MBEDTLS_OBJS)
 
 # The driver harnesses run the drivers against the unit tests' fakes with an
 # input-scoped heap (scoped_heap.h, forced in); they compile the driver's
@@ -81,8 +101,8 @@ fuzz: fuzz-build
 # Scratch corpora, logs and crash inputs of past runs.
 clean-local: clean-fuzz
 clean-fuzz:
-	rm -rf tests/fuzz/work tests/fuzz/fuzz_*.log tests/fuzz/*-crash-*
+	rm -rf tests/fuzz/work tests/fuzz/fuzz_*.log tests/fuzz/*-crash-* tests/fuzz/seeds
 .PHONY: fuzz fuzz-build clean-fuzz
 EXTRA_DIST += tests/fuzz/run-fuzz $(addsuffix .c,$(FUZZ_PROGS)) $(FUZZ_DEPS) \
 	tests/fuzz/scoped_heap.c tests/fuzz/scoped_heap.h tests/fuzz/mkcorpus tests/fuzz/fwrules.dict \
-	tests/fuzz/corpus docs/fuzzing.md
+	tests/fuzz/corpus docs/fuzzing.md tests/fuzz/mkcertseeds
