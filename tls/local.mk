@@ -29,8 +29,8 @@ k/libmbedtls.a: $(MBEDTLS_OBJS)
 
 # The glue: the kernel's RNG and clock for PSA, lwIP's TCP under mbedTLS's
 # BIO callbacks. Public headers only (kernel/local.mk), plus lwIP's.
-TLS_SRCS = tls/tlsplat.c tls/tlsconn.c tls/proxyproto.c
-TLS_HDRS = tls/mbedtls_config.h tls/tlsplat.h tls/tlsconn.h tls/proxyproto.h
+TLS_SRCS = tls/tlsplat.c tls/tlsconn.c tls/proxyproto.c tls/certstore.c
+TLS_HDRS = tls/mbedtls_config.h tls/tlsplat.h tls/tlsconn.h tls/proxyproto.h tls/certstore.h
 TLS_OBJS = $(addprefix k/,$(TLS_SRCS:.c=.o))
 k/tls/%.o: KERNEL_INTERNAL_CPPFLAGS =
 k/tls/%.o: $(srcdir)/tls/%.c Makefile

@@ -35,3 +35,10 @@ tests/net/lb.log: tools/sluice-ctl
 # (tests/net/fwconform.py), one regression check per defect.
 TESTS += tests/net/fwconform.test
 EXTRA_DIST += tests/net/fwconform.test tests/net/fwconform.py
+
+# The TLS terminator (docs/tls.md) between a client and a backend namespace,
+# with certificates made by openssl at run time, driven by openssl s_client,
+# curl and sluice-ctl.
+TESTS += tests/net/tls.test
+EXTRA_DIST += tests/net/tls.test
+tests/net/tls.log: tools/sluice-ctl
