@@ -99,10 +99,27 @@ int ctl_put_stats_json(FILE *f, const char *text, size_t len);
 struct ctl_validator {
 	const char *kind;
 	int (*check)(const char *path, const char *text, size_t len, char *summary, size_t slen);
+	/*
+	 * NULL: push sends the file as it is. Otherwise the value to push
+	 * instead (malloc'd; it may hold keys: zero it before freeing), or an
+	 * exit status after saying why.
+	 */
+	int (*pack)(const char *path, const char *text, size_t len, char **val, size_t *vlen);
 };
 const struct ctl_validator *ctl_validator(const char *kind);
 /* "firewall" or "a, b or c": the kinds push knows. */
 void ctl_put_validator_kinds(FILE *f);
+
+/* ------------------------------------------------------------ ctl_tls.c */
+
+/*
+ * The TLS terminator: its configuration file with the appliance's parser,
+ * and the certificates, keys and CA bundles it names (relative to its
+ * directory) with the appliance's certificate store.
+ */
+int ctl_tls_check(const char *path, const char *text, size_t len, char *summary, size_t slen);
+/* The pushed value: base64 of a ustar archive of tls.cfg and those files. */
+int ctl_tls_pack(const char *path, const char *text, size_t len, char **val, size_t *vlen);
 
 /* ------------------------------------------------------------ targets */
 

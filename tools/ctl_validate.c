@@ -54,8 +54,9 @@ static int check_lb(const char *path, const char *text, size_t len, char *summar
 }
 
 static const struct ctl_validator validators[] = {
-	{"firewall", check_firewall},
-	{"lb", check_lb},
+	{"firewall", check_firewall, NULL},
+	{"lb", check_lb, NULL},
+	{"tls", ctl_tls_check, ctl_tls_pack}, /* tools/ctl_tls.c */
 };
 
 const struct ctl_validator *ctl_validator(const char *kind)

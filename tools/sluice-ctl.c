@@ -643,13 +643,16 @@ static int parse_timeout(const char *s, double *out)
 
 /* Connect, check that the target takes @path's kind of configuration, and validate. */
 static int push_prepare(const char *arg, const char *path, const char *text, size_t len,
-			bool validate, struct ctl_target *t, struct ctl **xen)
+			bool validate, struct ctl_target *t, struct ctl **xen,
+			const struct ctl_validator **v)
 {
 	char *kind = NULL, summary[128];
 	int r = open_target(arg, t, xen);
 
 	if (r == 0)
 		r = check_appliance(t, true, &kind);
+	if (r == 0)
+		*v = ctl_validator(kind);
 	if (r == 0 && t->ops->alive(t) != 1) {
 		fputs("sluice-ctl: ", stderr);
 		ctl_put_target(stderr, t);
@@ -658,7 +661,7 @@ static int push_prepare(const char *arg, const char *path, const char *text, siz
 	}
 	/* Nothing is written before the file has passed the appliance's own parser. */
 	if (r == 0 && validate)
-		r = ctl_validator(kind)->check(path, text, len, summary, sizeof(summary));
+		r = (*v)->check(path, text, len, summary, sizeof(summary));
 	free(kind);
 	return r;
 }
@@ -707,9 +710,11 @@ static int cmd_push(int argc, char **argv)
 	const char *path;
 	struct ctl_target t = {0};
 	struct ctl *xen = NULL;
+	const struct ctl_validator *v = NULL;
 	uint64_t gen, active;
 	size_t len;
 	char *text;
+	bool packed = false;
 	int r = wait_opts(argc, argv, "push", &timeout_s, &validate);
 
 	if (r)
@@ -720,7 +725,20 @@ static int cmd_push(int argc, char **argv)
 	r = read_rules(path, &text, &len);
 	if (r)
 		return r;
-	r = push_prepare(argv[optind], path, text, len, validate, &t, &xen);
+	r = push_prepare(argv[optind], path, text, len, validate, &t, &xen, &v);
+	if (r == 0 && v->pack) {
+		/* What this kind of appliance takes instead of the bare file (a TLS archive). */
+		char *val;
+		size_t vlen;
+
+		r = v->pack(path, text, len, &val, &vlen);
+		if (r == 0) {
+			free(text);
+			text = val;
+			len = vlen;
+			packed = true;
+		}
+	}
 	if (r == 0) {
 		r = ctl_push(&t, text, len, &gen, &active);
 		if (r < 0) {
@@ -739,6 +757,8 @@ static int cmd_push(int argc, char **argv)
 			r = await_verdict(&t, path, gen, timeout_s);
 		}
 	}
+	if (packed)
+		explicit_bzero(text, len); /* it carried private keys */
 	free(text);
 	close_target(&t, xen);
 	return r;
