@@ -13,3 +13,7 @@ bench-firewall: appliances/firewall/firewall.elf
 	$(SHELL) $(srcdir)/bench/firewall --image appliances/firewall/firewall.elf
 .PHONY: bench-firewall
 EXTRA_DIST += bench/boot bench/firewall
+bench-lb: appliances/lb/lb.elf
+	$(SHELL) $(srcdir)/bench/lb --image appliances/lb/lb.elf
+.PHONY: bench-lb
+EXTRA_DIST += bench/lb bench/lb-tool.c bench/lb-maglev.c

@@ -43,7 +43,9 @@
 #                            shell that started it. FW_MEM (MiB) overrides
 #                            the memory size (128; Linux 256),
 #                            FW_BOOT_TIMEOUT the wait (s; 120, Linux 30 a
-#                            try, 3 tries).
+#                            try, 3 tries). FW_LINUX_KERNEL/FW_LINUX_INITRD
+#                            choose another Linux guest, FW_LINUX_MODE its
+#                            mode words (default fw=bridge; bench/lb: lb=...).
 #   fw_stop                  stop the guest
 #   fw_services_start        TCP echo on 22, 80, 443, 8080 and UDP echo on 53
 #                            in srv (IPv4 and IPv6), TCP echo on 80 in cli
@@ -241,7 +243,7 @@ fw_boot() {
 		}
 		_fkernel=$FW_LINUX_KERNEL _finitrd=$FW_LINUX_INITRD
 		_fmem=${FW_MEM:-256}
-		_fappend="console=ttyS0 quiet panic=-1 fw=bridge $_fargs"
+		_fappend="console=ttyS0 quiet panic=-1 ${FW_LINUX_MODE:-fw=bridge} $_fargs"
 		# Linux measures the TSC against the PIT, which now and then fails
 		# under TCG and then hangs on microvm (see tests/net/lib.sh): a
 		# hung boot is tried again, and later boots get the frequency
