@@ -29,6 +29,7 @@
 #include "sluice/random.h"
 #include "tls.h"
 #include "tlsplat.h"
+#include "x25519_drv.h"
 
 #define STATS_TAIL 160
 
@@ -54,6 +55,18 @@ static int config_file_opt(const char *v, void *ctx, char *err, size_t errlen)
 	return nf_app_path_opt(v, tls_opts.config_file, sizeof(tls_opts.config_file), err, errlen);
 }
 
+/* x25519=everest (HACL*, the default) or x25519=mbedtls (PSA's own code): bench/tls compares. */
+static int x25519_opt(const char *v, void *ctx, char *err, size_t errlen)
+{
+	(void)ctx;
+	if (strcmp(v, "everest") && strcmp(v, "mbedtls")) {
+		snprintf(err, errlen, "expected everest or mbedtls");
+		return -EINVAL;
+	}
+	sluice_x25519_driver_on = !strcmp(v, "everest");
+	return 0;
+}
+
 static const struct cmdline_opt own_opts[] = {
 	{.key = "config-file",
 	 .type = CMDLINE_FUNC,
@@ -69,6 +82,10 @@ static const struct cmdline_opt own_opts[] = {
 	 .type = CMDLINE_BOOL,
 	 .dst = &tls_opts.stats_console,
 	 .help = "also print the counters every interval"},
+	{.key = "x25519",
+	 .type = CMDLINE_FUNC,
+	 .fn = x25519_opt,
+	 .help = "X25519 code: everest (HACL*, default) or mbedtls"},
 	{.key = "ticket-rotate-s",
 	 .type = CMDLINE_U64,
 	 .dst = &tls_opts.ticket_rotate_s,
