@@ -241,6 +241,7 @@ int main(int argc, char **argv)
 		return conn_rate(argv + 2);
 	if (argc == 5 && !strcmp(argv[1], "first"))
 		return first(argv + 2);
-	fprintf(stderr, "usage: sluice-lbtool udp|udpsink|tcpsrv|conn|first ARGS (see bench/lb-tool.c)\n");
+	fprintf(stderr,
+		"usage: sluice-lbtool udp|udpsink|tcpsrv|conn|first ARGS (see bench/lb-tool.c)\n");
 	return 2;
 }

@@ -7,11 +7,15 @@
  * addresses from netN.ip=, netN.ip6=), on the shared layer's router
  * elements, with the balancer in front:
  *
- *   parse -0-> lb -0-> route(nat) -0-> forward
- *     |         |            '-1-> local -> lwip
- *     |         '-1-> route -0-> gate -0-> forward   (forward=1 only)
- *     |                   '-1-> local -> lwip        (checks' replies, ping)
- *     '-1-> snoop -> local                           (ARP, ND, MLD)
+ *   parse -0-> defrag -> lb -0-> route(nat) -0-> forward
+ *     |                   |            '-1-> local -> lwip
+ *     |                   '-1-> route -0-> gate -0-> forward   (forward=1 only)
+ *     |                             '-1-> local -> lwip  (checks' replies, ping)
+ *     '-1-> snoop -> local                                   (ARP, ND, MLD)
+ *
+ * defrag holds IP fragments until their datagram is whole (nf/defrag.h):
+ * the balancer then sees the datagram's ports once, through its first
+ * fragment, and gives every fragment the same flow and translation.
  *
  * lwIP holds the addresses, answers ARP and ND for them, and runs the
  * health checks (lbcheck.c); forwarding is done in place by nf/router.c.
@@ -38,7 +42,7 @@ static struct lb_ctx lb;
 
 static struct {
 	struct nf_router router;
-	struct pl_elem parse, lb, route_nat, route, gate, fwd, snoop, local, lwip;
+	struct pl_elem parse, defrag, lb, route_nat, route, gate, fwd, snoop, local, lwip;
 	struct pl_counter local_cnt;
 } g;
 
@@ -138,6 +142,8 @@ static int add_elements(struct lb_ctx *c)
 	int rc = pl_add(gr, &g.parse, &nf_parse_class, "parse", &c->parse);
 
 	if (rc == 0)
+		rc = pl_add(gr, &g.defrag, &nf_defrag_class, "defrag", &c->defrag);
+	if (rc == 0)
 		rc = pl_add(gr, &g.lb, &lb_class, "lb", c);
 	if (rc == 0)
 		rc = pl_add(gr, &g.route_nat, &nf_route_class, "route-nat", r);
@@ -167,7 +173,8 @@ static int build_graph(struct lb_ctx *c)
 	if (rc < 0)
 		return rc;
 	/* Every port is wired; pl_connect can only fail on a programming error. */
-	pl_connect(&g.parse, 0, &g.lb);
+	pl_connect(&g.parse, 0, &g.defrag);
+	pl_connect(&g.defrag, 0, &g.lb);
 	pl_connect(&g.parse, 1, &g.snoop);
 	pl_connect(&g.lb, 0, &g.route_nat);
 	pl_connect(&g.lb, 1, &g.route);
@@ -250,6 +257,12 @@ static int start(struct nf_app *app, void *arg)
 	rc = lb_flows_init(&c->flows, (uint32_t)c->opts.flows, c->seed ^ 0x5a5a5a5a5a5a5a5aull);
 	if (rc < 0) {
 		printf("lb: no memory for %llu flow entries\n", (unsigned long long)c->opts.flows);
+		return rc;
+	}
+	/* Fragments: Linux's limits and timeouts (docs/firewall.md, IP fragments). */
+	rc = nf_defrag_init(&c->defrag, NULL);
+	if (rc < 0) {
+		printf("lb: no memory for the fragment table\n");
 		return rc;
 	}
 	rc = start_net(c, err, sizeof(err));

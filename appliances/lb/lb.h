@@ -31,6 +31,7 @@
 #include "lbcore.h"
 #include "sluice/evloop.h"
 #include "sluice/nf/app.h"
+#include "sluice/nf/defrag.h"
 #include "sluice/nf/parse.h"
 #include "sluice/nf/pipeline.h"
 #include "sluice/nf/port.h"
@@ -127,6 +128,21 @@ struct lb_opts {
 	bool forward; /* route what is neither a service nor a flow */
 };
 
+/*
+ * What lb_push did with a reassembled datagram's first fragment
+ * (PKT_REASM, nf/defrag.h), for its later fragments (PKT_REASM_TAIL),
+ * which the defrag element pushes right after it: the same flow, the same
+ * translation, or the same way out. Keyed by the datagram's identity as
+ * received, so a tail never takes another datagram's verdict.
+ */
+struct lb_reasm {
+	struct lb_flow *f; /* NULL: the first fragment was not a flow's (port 1) */
+	int dir;
+	bool valid, v6;
+	uint32_t id;
+	struct pkt_addr s, d;
+};
+
 struct lb_ctx {
 	struct lb_opts opts;
 	struct nf_app app;
@@ -139,9 +155,11 @@ struct lb_ctx {
 	uint64_t seed;	   /* flow hash key (secret) */
 	uint64_t rebuilds; /* Maglev tables rebuilt */
 	uint64_t not_service;
-	uint64_t resets;       /* RSTs sent to clients of failed backends (on-down reset) */
-	struct pl_tbf rst_tbf; /* ... at most this many a second */
-	struct timer tick;     /* flow expiry, health checks */
+	uint64_t resets;	 /* RSTs sent to clients of failed backends (on-down reset) */
+	struct pl_tbf rst_tbf;	 /* ... at most this many a second */
+	struct timer tick;	 /* flow expiry, health checks */
+	struct nf_defrag defrag; /* fragments held until their datagram is whole */
+	struct lb_reasm reasm;	 /* the datagram whose later fragments follow */
 };
 
 /* lb.c */

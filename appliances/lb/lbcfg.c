@@ -173,14 +173,23 @@ static size_t format_lb(void *arg, char *buf, size_t len)
 {
 	const struct lb_ctx *c = arg;
 	const struct lb_flows *t = &c->flows;
+	const struct df_stats *d = &c->defrag.df.stats;
+	size_t pos;
 
-	return put(len, 0,
-		   snprintf(buf, len,
-			    "lb flows=%u max=%u created=%llu expired=%llu evicted=%llu "
-			    "table_full=%llu rebuilds=%llu not_service=%llu resets=%llu\n",
-			    t->n, t->max, (ull)t->st.created, (ull)t->st.expired,
-			    (ull)t->st.evicted, (ull)t->st.full, (ull)c->rebuilds,
-			    (ull)c->not_service, (ull)c->resets));
+	pos = put(len, 0,
+		  snprintf(buf, len,
+			   "lb flows=%u max=%u created=%llu expired=%llu evicted=%llu "
+			   "table_full=%llu rebuilds=%llu not_service=%llu resets=%llu\n",
+			   t->n, t->max, (ull)t->st.created, (ull)t->st.expired, (ull)t->st.evicted,
+			   (ull)t->st.full, (ull)c->rebuilds, (ull)c->not_service, (ull)c->resets));
+	/* The firewall's defrag line (docs/firewall.md, counters). */
+	return put(len, pos,
+		   snprintf(buf + pos, len - pos,
+			    "defrag held=%u done=%llu overlaps=%llu duplicates=%llu bad=%llu "
+			    "timeouts=%llu evicted=%llu limited=%llu\n",
+			    df_held(&c->defrag.df), (ull)d->done, (ull)d->overlap, (ull)d->dup,
+			    (ull)d->bad, (ull)d->timeouts, (ull)d->evicted,
+			    (ull)(d->src_limit + d->too_many)));
 }
 
 static const char *be_state(const struct lb_be *b)

@@ -15,6 +15,7 @@
  * Everything read comes from the parser's bounded view of the untrusted
  * frame (p->meta); the NAT code checks every offset again before writing.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "lb.h"
@@ -60,17 +61,53 @@ static void flow_nat(const struct lb_flow *f, struct lb_nat *n)
 	n->full = f->full;
 }
 
+/*
+ * A fragment's own headers, to rewrite (@p: a reassembled datagram's first
+ * fragment, PKT_REASM, whose p->meta and p->frame describe the whole
+ * datagram, or a later one, PKT_REASM_TAIL). Trust: the buffer is the
+ * untrusted frame as received; it is parsed afresh here (bounded by the
+ * parser) and lb_nat_rewrite checks every offset again. A first fragment
+ * must carry the whole TCP or UDP header: the ports and the checksum are
+ * rewritten there (RFC 791 allows an 8-byte first fragment of TCP, whose
+ * checksum then lies in the next one: refused). Later fragments carry no
+ * L4 header: only their addresses (and IPv4 header checksum) change.
+ * Fragmented ICMP errors are refused (their checksum would need the whole
+ * message).
+ */
+static int frag_meta(const struct pl_pkt *p, struct pkt_meta *fm)
+{
+	const struct pktbuf *b = p->buf;
+
+	pkt_parse(pkt_data(b), b->len, p->meta.ifindex, fm);
+	if ((fm->flags & (PKT_MALFORMED | PKT_ICMP_ERROR)) || !(fm->flags & PKT_FRAGMENT))
+		return -EINVAL;
+	if (p->meta.flags & PKT_REASM_TAIL)
+		return fm->flags & PKT_FIRST_FRAG ? -EINVAL : 0;
+	if (!(fm->flags & PKT_FIRST_FRAG) || !(fm->flags & PKT_HAS_L4) ||
+	    fm->l4_len < (fm->proto == P_TCP ? 20 : 8))
+		return -EINVAL;
+	return 0;
+}
+
 /* Rewrite p in place along @f in direction @dir; keep p->meta in step for the router. */
 static int do_nat(struct pl_pkt *p, const struct lb_flow *f, int dir)
 {
 	struct pktbuf *b = p->buf;
-	struct pkt_meta *m = &p->meta;
+	struct pkt_meta *m = &p->meta, fm;
+	const struct pkt_meta *wm = m;
 	struct lb_nat n;
 
 	flow_nat(f, &n);
+	if (m->flags & (PKT_REASM | PKT_REASM_TAIL)) {
+		if (frag_meta(p, &fm) < 0) {
+			p->reason = LBD_UNSUPPORTED;
+			return PL_DROP;
+		}
+		wm = &fm;
+	}
 	/* The headers must lie in the first buffer: that is the page we write. */
-	if (b->len < p->len ||
-	    lb_nat_rewrite(pkt_data(b), b->len, m, &n, dir ? LB_NAT_REPLY : LB_NAT_FWD,
+	if ((wm == m && b->len < p->len) ||
+	    lb_nat_rewrite(pkt_data(b), b->len, wm, &n, dir ? LB_NAT_REPLY : LB_NAT_FWD,
 			   (b->flags & PKT_CSUM_BLANK) != 0) < 0) {
 		p->reason = LBD_UNSUPPORTED;
 		return PL_DROP;
@@ -139,7 +176,7 @@ static bool full_port(struct lb_ctx *c, struct lb_fkey *k1, uint64_t h)
 	return false;
 }
 
-static int new_flow(struct lb_ctx *c, struct lb_svc *s, struct pl_pkt *p)
+static int new_flow(struct lb_ctx *c, struct lb_svc *s, struct pl_pkt *p, struct lb_flow **fo)
 {
 	const struct pkt_meta *m = &p->meta;
 	struct lb_fkey k0, k1;
@@ -190,6 +227,7 @@ static int new_flow(struct lb_ctx *c, struct lb_svc *s, struct pl_pkt *p)
 	f->full = s->cfg.method == LB_FULLNAT;
 	s->c.new_flows++, b->c.new_flows++;
 	s->c.active++, b->c.active++;
+	*fo = f;
 	lb_flow_seen(f, 0, m, p->now);
 	count(c, f, 0, p->len);
 	return do_nat(p, f, 0);
@@ -235,9 +273,12 @@ static bool reopened(const struct lb_flow *f, int dir, const struct pkt_meta *m)
 	       (f->flags & (LB_F_RST | LB_F_FIN0 | LB_F_FIN1));
 }
 
-static int lb_push(struct pl_elem *e, struct pl_pkt *p)
+/*
+ * A packet (or a reassembled datagram, through its first fragment): NAT
+ * along its flow (*@fo, *@diro: which), or port 1, or a drop.
+ */
+static int classify(struct lb_ctx *c, struct pl_pkt *p, struct lb_flow **fo, int *diro)
 {
-	struct lb_ctx *c = e->priv;
 	const struct pkt_meta *m = &p->meta;
 	struct lb_fkey k;
 	struct lb_flow *f;
@@ -250,12 +291,12 @@ static int lb_push(struct pl_elem *e, struct pl_pkt *p)
 		f = icmp_flow(c, m, &dir);
 		if (!f)
 			return 1;
+		*fo = f, *diro = dir;
 		rc = do_nat(p, f, dir);
 		return rc < 0 ? rc : 0;
 	}
 	if ((m->flags & PKT_FRAGMENT) && lb_vip_match(c, m)) {
-		/* Fragments of a service's datagrams: no ports to balance on (not yet reassembled).
-		 */
+		/* A fragment defrag let through on its own (it could not hold it): no ports. */
 		p->reason = LBD_UNSUPPORTED;
 		return PL_DROP;
 	}
@@ -282,6 +323,7 @@ static int lb_push(struct pl_elem *e, struct pl_pkt *p)
 		f = NULL;
 	}
 	if (f) {
+		*fo = f, *diro = dir;
 		lb_flow_seen(f, dir, m, p->now);
 		count(c, f, dir, p->len);
 		rc = do_nat(p, f, dir);
@@ -290,8 +332,68 @@ static int lb_push(struct pl_elem *e, struct pl_pkt *p)
 	s = lb_svc_match(c, m);
 	if (!s)
 		return 1;
-	rc = new_flow(c, s, p);
+	rc = new_flow(c, s, p, fo);
+	*diro = 0;
 	return rc < 0 ? rc : 0;
+}
+
+/* The identity of the datagram whose first fragment @p is (as received, before NAT). */
+static bool reasm_id(const struct pl_pkt *p, struct lb_reasm *r)
+{
+	struct pkt_meta fm;
+
+	pkt_parse(pkt_data(p->buf), p->buf->len, p->meta.ifindex, &fm);
+	if (!(fm.flags & PKT_FRAGMENT))
+		return false;
+	r->v6 = fm.l3 == PKT_L3_IPV6;
+	r->id = fm.frag_id;
+	r->s = fm.saddr;
+	r->d = fm.daddr;
+	return true;
+}
+
+/*
+ * A later fragment of the datagram whose first fragment was just seen: the
+ * same verdict. Trust: only the defrag element marks PKT_REASM_TAIL, and
+ * only right after the datagram's first fragment went through; the
+ * identity check keeps a tail from ever taking another datagram's verdict.
+ */
+static int reasm_tail(struct lb_ctx *c, struct pl_pkt *p)
+{
+	const struct pkt_meta *m = &p->meta;
+	const struct lb_reasm *r = &c->reasm;
+	int rc;
+
+	if (!r->valid || r->v6 != (m->l3 == PKT_L3_IPV6) || r->id != m->frag_id ||
+	    memcmp(&r->s, &m->saddr, sizeof(r->s)) != 0 ||
+	    memcmp(&r->d, &m->daddr, sizeof(r->d)) != 0) {
+		p->reason = LBD_UNSUPPORTED;
+		return PL_DROP;
+	}
+	if (!r->f)
+		return 1;
+	count(c, r->f, r->dir, p->len);
+	rc = do_nat(p, r->f, r->dir);
+	return rc < 0 ? rc : 0;
+}
+
+static int lb_push(struct pl_elem *e, struct pl_pkt *p)
+{
+	struct lb_ctx *c = e->priv;
+	struct lb_flow *f = NULL;
+	int dir = 0, rc;
+
+	if (p->meta.flags & PKT_REASM_TAIL)
+		return reasm_tail(c, p);
+	if (!(p->meta.flags & PKT_REASM))
+		return classify(c, p, &f, &dir);
+	/* A whole datagram, through its first fragment: remember its verdict for the rest. */
+	c->reasm.valid = reasm_id(p, &c->reasm);
+	rc = classify(c, p, &f, &dir);
+	c->reasm.f = rc == 0 ? f : NULL;
+	c->reasm.dir = dir;
+	c->reasm.valid = c->reasm.valid && rc >= 0 && (rc == 1 || f);
+	return rc;
 }
 
 static bool local_addr(struct lb_ctx *c, const struct lb_svc *s, const struct lb_be *b,
