@@ -17,3 +17,7 @@ bench-lb: appliances/lb/lb.elf
 	$(SHELL) $(srcdir)/bench/lb --image appliances/lb/lb.elf
 .PHONY: bench-lb
 EXTRA_DIST += bench/lb bench/lb-tool.c bench/lb-maglev.c
+bench-tls: appliances/tls/tls.elf
+	$(SHELL) $(srcdir)/bench/tls --image appliances/tls/tls.elf
+.PHONY: bench-tls
+EXTRA_DIST += bench/tls
