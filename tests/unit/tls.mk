@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # (fragment included from Makefile.am)
-# The TLS terminator's pure logic on the host: the configuration parser
-# (every error class), the PROXY protocol encoders (hand-written bytes).
+# The TLS terminator's parts on the host: the configuration parser (every
+# error class), the PROXY protocol encoders (hand-written bytes), the
+# certificate store on a host build of mbedTLS (below; also linked by
+# sluice-ctl and, rebuilt with clang, by tests/fuzz/fuzz_certstore), and
+# sluice-ctl's TLS check and push value. The certificate tests take about
+# 2 s each, most of it openssl making keys (tests/unit/mkcerts).
 TLSCONF_SRCS = appliances/tls/tlsconf.c kernel/lib/inaddr.c kernel/lib/numparse.c
 TLSCONF_HDRS = appliances/tls/tlsconf.h
 
