@@ -28,12 +28,29 @@ void __libc_init_array(void);
 uint64_t plat_tsc_khz;
 static uint64_t tsc_main;
 
+static struct {
+	uint64_t tsc;
+	const char *label;
+} boot_marks[BOOT_MARKS_MAX];
+static unsigned int boot_nmarks;
+static bool bootlog;
+
+void boot_mark(const char *label)
+{
+	if (boot_nmarks < BOOT_MARKS_MAX)
+		boot_marks[boot_nmarks++] = (typeof(boot_marks[0])){rdtsc(), label};
+}
+
 static const struct cmdline_opt kernel_opts[] = {
 	{.key = "virtio_mmio.device",
 	 .type = CMDLINE_FUNC,
 	 .fn = virtio_mmio_cmdline,
 	 .repeat = true,
 	 .help = "SIZE@BASE:IRQ, added by QEMU -M microvm for each virtio-mmio device"},
+	{.key = "bootlog",
+	 .type = CMDLINE_BOOL,
+	 .dst = &bootlog,
+	 .help = "1: print the boot timeline (each step's time since entry) when ready"},
 	{.key = NULL},
 };
 
@@ -42,9 +59,28 @@ static uint64_t tsc_to_us(uint64_t ticks)
 	return plat_tsc_khz ? ticks * 1000 / plat_tsc_khz : 0;
 }
 
+/* One line per step: time since entry, and the step's own cost (since the previous mark). */
+static void print_boot_timeline(uint64_t now)
+{
+	uint64_t prev = boot_tsc_entry;
+
+	for (unsigned int i = 0; i <= boot_nmarks; i++) {
+		uint64_t t = i < boot_nmarks ? boot_marks[i].tsc : now;
+
+		printf("boot: %8llu us  +%6llu us  %s\n",
+		       (unsigned long long)tsc_to_us(t - boot_tsc_entry),
+		       (unsigned long long)tsc_to_us(t - prev),
+		       i < boot_nmarks ? boot_marks[i].label : "ready");
+		prev = t;
+	}
+}
+
 void kernel_mark_ready(void)
 {
 	uint64_t now = rdtsc();
+
+	if (bootlog)
+		print_boot_timeline(now);
 
 	printf("ready: %s up, entry->main %llu us, entry->ready %llu us\n", sluice_app.name,
 	       (unsigned long long)tsc_to_us(tsc_main - boot_tsc_entry),
@@ -102,12 +138,15 @@ void kernel_main(void)
 		panic("platform %s: early init failed (%d)", plat->name, rc);
 	if (boot_info.error)
 		panic("boot: %s", boot_info.error);
+	boot_mark("platform early init");
 	cpu_init();
 	idt_init();
 	mm_init();
+	boot_mark("cpu, idt, memory");
 	rc = plat->init();
 	if (rc < 0)
 		panic("platform %s: init failed (%d)", plat->name, rc);
+	boot_mark("platform init");
 	evloop_init();
 	__libc_init_array(); /* C constructors: there is no crt0 */
 	banner();
@@ -118,6 +157,7 @@ void kernel_main(void)
 	irq_enable();
 	if (plat->probe_devices && (rc = plat->probe_devices()) < 0)
 		kprintf("devices: probing failed (%d); continuing with what was found\n", rc);
+	boot_mark("devices");
 	/* Host tools tell appliances apart by this key (sluice-ctl list). */
 	hc_publish(HK_APPLIANCE, sluice_app.name);
 	status = sluice_app.main();

@@ -249,40 +249,50 @@ static void on_shutdown(struct xs_watch *w, const char *path)
 	evloop_stop(SLUICE_EXIT_SUCCESS); /* the appliance returns; the kernel powers off */
 }
 
+/*
+ * Everything control needs from xenstore in one pipelined batch (one round
+ * trip instead of seven, docs/boot.md §7): who we are, what we obey (not
+ * feature-suspend: we do not support it), the watches for requests, and
+ * "booting" for the host tools. A request the toolstack wrote before the
+ * watch exists is still seen: a watch fires once when it is set.
+ */
 int xen_control_init(void)
 {
-	char name[128];
+	char name[128], domid_s[24];
 	uint64_t domid;
-	size_t len;
 	int rc;
 
-	rc = xs_read_u64(&xen_xs, 0, "domid", &domid);
+	shutdown_watch = (struct xs_watch){
+		.path = "control/shutdown", .token = "shutdown", .fn = on_shutdown};
+	sysrq_watch = (struct xs_watch){.path = "control/sysrq", .token = "sysrq", .fn = on_sysrq};
+	struct xs_preq r[] = {
+		{.type = XS_READ, .path = "domid", .buf = domid_s, .buflen = sizeof(domid_s)},
+		{.type = XS_READ, .path = "name", .buf = name, .buflen = sizeof(name)},
+		{.type = XS_WRITE, .path = "control/feature-poweroff", .val = "1", .len = 1},
+		{.type = XS_WRITE, .path = "control/feature-reboot", .val = "1", .len = 1},
+		{.type = XS_WATCH, .w = &shutdown_watch},
+		{.type = XS_WRITE, .path = HK_XS_DIR "/" HK_STATUS, .val = "booting", .len = 7},
+		{.type = XS_WATCH, .w = &sysrq_watch},
+	};
+
+	rc = xs_pipeline(&xen_xs, r, ARRAY_SIZE(r));
+	if (rc < 0)
+		return rc;
+	/* The domid is the toolstack's, checked like any xenstore number. */
+	rc = r[0].rc ?: xs_parse_u64(domid_s, r[0].rlen, &domid);
 	if (rc < 0 || domid >= DOMID_FIRST_RESERVED)
 		return rc < 0 ? rc : -EINVAL;
 	xen_domid = (uint32_t)domid;
-	if (xs_read(&xen_xs, 0, "name", name, sizeof(name), &len) < 0)
+	if (r[1].rc < 0)
 		strcpy(name, "?");
 	kprintf("xen: domain '%s' (domid %u)\n", name, xen_domid);
-
-	/* Advertise what we obey; not feature-suspend: we do not support it. */
-	rc = xs_write(&xen_xs, 0, "control/feature-poweroff", "1", 1);
-	if (rc == 0)
-		rc = xs_write(&xen_xs, 0, "control/feature-reboot", "1", 1);
-	if (rc < 0)
-		return rc;
-	shutdown_watch.path = "control/shutdown";
-	shutdown_watch.token = "shutdown";
-	shutdown_watch.fn = on_shutdown;
-	rc = xs_watch(&xen_xs, &shutdown_watch);
-	if (rc == 0)
-		xen_publish("status", "booting");
-	sysrq_watch.path = "control/sysrq";
-	sysrq_watch.token = "sysrq";
-	sysrq_watch.fn = on_sysrq;
-	if (rc == 0 && xs_watch(&xen_xs, &sysrq_watch) < 0)
+	for (unsigned int i = 2; i < 6; i++)
+		if (r[i].rc < 0)
+			return r[i].rc;
+	if (r[6].rc < 0)
 		kprintf("xen: cannot watch control/sysrq: sysrq keys are ignored\n");
 	hc_set_backend(&hc_xen_backend); /* the host channel is xenstore from now on */
-	return rc;
+	return 0;
 }
 
 void xen_publish(const char *key, const char *value)

@@ -260,10 +260,14 @@ static int xen_init(void)
 	if ((rc = map_shared_info()) < 0 || (rc = setup_upcall()) < 0 || (rc = setup_timer()) < 0 ||
 	    (rc = xen_console_init()) < 0)
 		return rc;
+	boot_mark("xen: shared_info, upcall, timer, console");
 	irq_enable(); /* xenstore waits for event-channel upcalls */
-	if ((rc = xen_xenstore_init()) < 0 || (rc = xen_gnttab_init()) < 0 ||
-	    (rc = xen_control_init()) < 0)
+	if ((rc = xen_xenstore_init()) < 0 || (rc = xen_gnttab_init()) < 0)
 		return rc;
+	boot_mark("xen: xenstore, grant table");
+	if ((rc = xen_control_init()) < 0)
+		return rc;
+	boot_mark("xen: control");
 	plat_tsc_khz = pvclock_tsc_khz(shinfo->vcpu_info[0].time.tsc_to_system_mul,
 				       shinfo->vcpu_info[0].time.tsc_shift);
 	kprintf("time: Xen pvclock, TSC %llu kHz, VIRQ_TIMER one-shot; Xen %u.%u\n",
@@ -279,7 +283,11 @@ void xen_request_reboot(void)
 /* Both kinds of device: a failing one must not hide the other. */
 static int xen_probe_devices(void)
 {
-	int net = netfront_probe_all(), blk = blkfront_probe_all();
+	int net = netfront_probe_all(), blk;
+
+	boot_mark("xen: network devices");
+	blk = blkfront_probe_all();
+	boot_mark("xen: block devices");
 
 	if (net < 0)
 		kprintf("xen: network devices: error %d\n", net);

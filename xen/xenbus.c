@@ -316,12 +316,13 @@ static int enum_one(struct xs_client *c, const char *dir, const char *name, stru
 	return check_backend(d, path, err, errlen);
 }
 
-int xenbus_enumerate(struct xs_client *c, const char *type, struct xenbus_dev *devs,
-		     unsigned int max, unsigned int *n, char *err, size_t errlen)
+int xenbus_enumerate_listed(struct xs_client *c, const char *type, const struct xs_preq *listing,
+			    struct xenbus_dev *devs, unsigned int max, unsigned int *n, char *err,
+			    size_t errlen)
 {
 	char dir[XENBUS_PATH_MAX], names[XENBUS_DIR_MAX];
 	unsigned int count, i;
-	const char *p;
+	const char *p = names;
 	int r;
 
 	if (!c || !type || !n || (!devs && max))
@@ -332,14 +333,19 @@ int xenbus_enumerate(struct xs_client *c, const char *type, struct xenbus_dev *d
 		return -EINVAL;
 	}
 	snprintf(dir, sizeof(dir), "device/%s", type);
-	r = xs_directory(c, 0, dir, names, sizeof(names), &count);
+	if (listing) { /* the caller's XS_DIRECTORY of dir, done in a batch with others */
+		r = listing->rc;
+		p = listing->buf;
+	} else {
+		r = xs_directory(c, 0, dir, names, sizeof(names), &count);
+	}
 	if (r == -ENOENT)
 		return 0; /* no devices of this type */
 	if (r < 0) {
 		XB_ERR(err, errlen, "listing %s: error %d", dir, r);
 		return r;
 	}
-	for (p = names; *p; p += strlen(p) + 1) {
+	for (; *p; p += strlen(p) + 1) {
 		struct xenbus_dev d;
 
 		if (*n == max) {
@@ -356,6 +362,50 @@ int xenbus_enumerate(struct xs_client *c, const char *type, struct xenbus_dev *d
 		(*n)++;
 	}
 	return 0;
+}
+
+/* Skip "/local/domain/<domid>/" in an absolute event path: watches may be set either way. */
+static const char *home_relative(const char *path)
+{
+	const char *p = path;
+
+	if (strncmp(p, "/local/domain/", 14) != 0)
+		return path;
+	p += 14;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '/' ? p + 1 : path;
+}
+
+bool xenbus_event_needs_rescan(const char *type, const char *path,
+			       bool (*known)(unsigned int devid))
+{
+	char dir[XENBUS_PATH_MAX];
+	const char *p = home_relative(path), *key;
+	uint64_t id;
+	size_t dlen;
+
+	dlen = (size_t)snprintf(dir, sizeof(dir), "device/%s", type);
+	if (strncmp(p, dir, dlen) != 0 || (p[dlen] != '/' && p[dlen] != '\0'))
+		return true; /* not one of ours (a coalesced or odd event): rescan to be safe */
+	if (p[dlen] == '\0')
+		return true; /* the directory itself: devices came or went */
+	p += dlen + 1;
+	key = strchr(p, '/');
+	if (!key)
+		return true; /* device/<type>/<id>: created or removed */
+	if (xs_parse_u64(p, (size_t)(key - p), &id) < 0 || id > UINT32_MAX ||
+	    !known((unsigned int)id))
+		return true; /* a device we do not have yet (its keys are being written) */
+	key++;
+	/* A known device's own keys (state, ring refs, features) are ours: no rescan. */
+	return strcmp(key, "backend") == 0 || strcmp(key, "backend-id") == 0;
+}
+
+int xenbus_enumerate(struct xs_client *c, const char *type, struct xenbus_dev *devs,
+		     unsigned int max, unsigned int *n, char *err, size_t errlen)
+{
+	return xenbus_enumerate_listed(c, type, NULL, devs, max, n, err, errlen);
 }
 
 static int switch_diag(struct xs_client *c, uint32_t tx, const struct xenbus_dev *d,

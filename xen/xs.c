@@ -170,12 +170,38 @@ int xs_rm(struct xs_client *c, uint32_t tx, const char *path)
 	return path_op(c, XS_RM, tx, path, &rep, &rlen);
 }
 
+/*
+ * Count the names of a directory reply: every name non-empty and
+ * NUL-terminated, as xenstored sends them; anything else is garbage.
+ */
+static int dir_names(struct xs_client *c, const char *rep, size_t rlen, unsigned int *count)
+{
+	size_t start = 0;
+
+	*count = 0;
+	for (size_t i = 0; i < rlen; i++) {
+		if (rep[i] != '\0')
+			continue;
+		if (i == start) {
+			c->stats.bad_msgs++;
+			return -EIO;
+		}
+		(*count)++;
+		start = i + 1;
+	}
+	if (start != rlen) {
+		c->stats.bad_msgs++;
+		return -EIO;
+	}
+	return 0;
+}
+
 int xs_directory(struct xs_client *c, uint32_t tx, const char *path, char *buf, size_t buflen,
 		 unsigned int *count)
 {
 	unsigned int n = 0;
 	const char *rep;
-	uint32_t rlen, i, start = 0;
+	uint32_t rlen;
 	int r;
 
 	if (!buf || !count)
@@ -183,22 +209,9 @@ int xs_directory(struct xs_client *c, uint32_t tx, const char *path, char *buf, 
 	r = path_op(c, XS_DIRECTORY, tx, path, &rep, &rlen);
 	if (r < 0)
 		return r;
-	/* Every name non-empty and NUL-terminated, as xenstored sends them; anything else is
-	 * garbage. */
-	for (i = 0; i < rlen; i++) {
-		if (rep[i] != '\0')
-			continue;
-		if (i == start) {
-			c->stats.bad_msgs++;
-			return -EIO;
-		}
-		n++;
-		start = i + 1;
-	}
-	if (start != rlen) {
-		c->stats.bad_msgs++;
-		return -EIO;
-	}
+	r = dir_names(c, rep, rlen, &n);
+	if (r < 0)
+		return r;
 	if ((size_t)rlen + 1 > buflen)
 		return -E2BIG;
 	memcpy(buf, rep, rlen);
@@ -334,6 +347,94 @@ int xs_unwatch(struct xs_client *c, struct xs_watch *w)
 	seg[1].p = w->tok;
 	seg[1].len = strlen(w->tok) + 1;
 	return xs_talk(c, XS_UNWATCH, 0, seg, 2, &rep, &rlen);
+}
+
+/* A watch request of a batch: registered (linked) first, as xs_watch() does. */
+static int pipe_watch(struct xs_client *c, struct xs_preq *r)
+{
+	struct xs_watch *w = r->w;
+	long plen;
+	int rc;
+
+	if (!w || !w->fn)
+		return -EINVAL;
+	plen = check_path(w->path);
+	if (plen < 0)
+		return (int)plen;
+	if (w->registered)
+		return -EBUSY;
+	rc = set_token(c, w);
+	if (rc < 0)
+		return rc;
+	/* Linked before the request: the immediate firing may arrive before the reply. */
+	w->missed = false;
+	w->next = c->watches;
+	c->watches = w;
+	w->registered = true;
+	r->seg[0] = (struct xs_seg){w->path, (size_t)plen + 1};
+	r->seg[1] = (struct xs_seg){w->tok, strlen(w->tok) + 1};
+	r->nseg = 2;
+	return 0;
+}
+
+/* Check one request of a batch and lay out its payload; -errno: not sent. */
+static int pipe_build(struct xs_client *c, struct xs_preq *r)
+{
+	long plen;
+
+	if (r->type == XS_WATCH)
+		return pipe_watch(c, r);
+	if ((r->type == XS_READ && !r->buf && r->buflen) || (r->type == XS_DIRECTORY && !r->buf))
+		return -EINVAL;
+	plen = check_path(r->path);
+	if (plen < 0)
+		return (int)plen;
+	r->seg[0] = (struct xs_seg){r->path, (size_t)plen + 1};
+	r->nseg = 1;
+	switch (r->type) {
+	case XS_WRITE:
+		if (!r->val && r->len)
+			return -EINVAL;
+		/* Never send an oversized request: xenstored drops the connection. */
+		if (r->len > XENSTORE_PAYLOAD_MAX - r->seg[0].len)
+			return -E2BIG;
+		r->seg[1] = (struct xs_seg){r->val, r->len};
+		r->nseg = 2;
+		return 0;
+	case XS_READ:
+	case XS_RM:
+	case XS_MKDIR:
+	case XS_DIRECTORY:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int xs_pipeline(struct xs_client *c, struct xs_preq *r, unsigned int n)
+{
+	int rc;
+
+	for (unsigned int i = 0; i < n; i++) {
+		r[i].sent = false;
+		r[i].nseg = 0;
+		r[i].rlen = 0;
+		r[i].count = 0;
+		r[i].rc = pipe_build(c, &r[i]);
+		r[i].done = r[i].rc < 0;
+	}
+	rc = xs_talk_many(c, r, n);
+	for (unsigned int i = 0; i < n; i++) {
+		/*
+		 * Registered by pipe_watch() (it laid out a payload), then refused,
+		 * lost, or never sent because the transport failed first: forget it.
+		 */
+		if (r[i].type == XS_WATCH && r[i].nseg && r[i].rc < 0)
+			unlink_watch(c, r[i].w);
+		if (r[i].type == XS_DIRECTORY && r[i].rc == 0)
+			r[i].rc = dir_names(c, r[i].buf, r[i].rlen, &r[i].count);
+	}
+	return rc;
 }
 
 /* "<base>/<suffix>" into @out, which has room for XS_CHUNK_PATH_MAX + 16 bytes. */

@@ -88,6 +88,38 @@ static int queue_event(struct xs_client *c, const char *p, uint32_t len)
 	return 1;
 }
 
+/*
+ * The reply in rx_hdr/rx_buf answers a request of the pipelined batch in
+ * flight: store its result there. Only requests already sent can match, so
+ * a forged or late reply never completes one that xenstored has not seen.
+ */
+static bool pipe_reply(struct xs_client *c, uint32_t len)
+{
+	for (unsigned int i = 0; i < c->p_n; i++) {
+		struct xs_preq *r = &c->p_reqs[i];
+
+		if (!r->sent || r->done || r->id != c->rx_hdr.req_id)
+			continue;
+		r->done = true;
+		c->p_left--;
+		r->rlen = len;
+		if (c->rx_hdr.type == XS_ERROR) {
+			r->rc = xs_errno_from_string(c->rx_buf, len);
+		} else if (c->rx_hdr.type != r->type) {
+			c->stats.bad_msgs++;
+			r->rc = -EIO;
+		} else if (r->buf && len >= r->buflen) {
+			r->rc = -E2BIG; /* never truncate silently */
+		} else {
+			if (r->buf)
+				memcpy(r->buf, c->rx_buf, len + 1);
+			r->rc = 0;
+		}
+		return true;
+	}
+	return false;
+}
+
 /* A whole message is in rx_hdr/rx_buf. Returns the number of events queued. */
 static int rx_message(struct xs_client *c)
 {
@@ -97,6 +129,8 @@ static int rx_message(struct xs_client *c)
 	c->rx_buf[len] = '\0';
 	if (c->rx_hdr.type == XS_WATCH_EVENT)
 		return queue_event(c, c->rx_buf, len);
+	if (c->p_left > 0 && pipe_reply(c, len))
+		return 0;
 	if (c->a_busy && !c->a_ready && c->rx_hdr.req_id == c->a_id) {
 		c->a_hdr = c->rx_hdr;
 		memcpy(c->a_reply, c->rx_buf, len + 1);
@@ -420,6 +454,62 @@ int xs_talk(struct xs_client *c, uint32_t type, uint32_t tx, const struct xs_seg
 	*reply = c->reply;
 	*rlen = c->reply_hdr.len;
 	return 0;
+}
+
+/* Each request of the batch gets an id and goes into the ring; then the replies are collected. */
+static int pipe_send(struct xs_client *c, struct xs_preq *r, unsigned int n, uint64_t deadline)
+{
+	int rc = async_finish(c, deadline);
+
+	for (unsigned int i = 0; rc == 0 && i < n; i++) {
+		struct xsd_sockmsg h = {.type = r[i].type};
+
+		if (r[i].done)
+			continue; /* refused before sending */
+		for (unsigned int k = 0; k < r[i].nseg; k++)
+			h.len += (uint32_t)r[i].seg[k].len; /* bounded by the caller */
+		h.req_id = next_req_id(c);
+		r[i].id = h.req_id;
+		/* Counted before sending: the reply may arrive while we still fill the ring. */
+		r[i].sent = true;
+		c->p_left++;
+		rc = send_request(c, &h, r[i].seg, r[i].nseg, deadline);
+	}
+	return rc;
+}
+
+int xs_talk_many(struct xs_client *c, struct xs_preq *r, unsigned int n)
+{
+	uint64_t now, deadline;
+	int rc = c->broken ? -EIO : c->waiting ? -EBUSY : 0;
+
+	if (rc == 0) {
+		now = c->ops->now_ns(c->ctx);
+		deadline = now > UINT64_MAX - c->timeout_ns ? UINT64_MAX : now + c->timeout_ns;
+		c->waiting = true;
+		c->wait_id = 0; /* no single reply is awaited: 0 is never a request's id */
+		c->reply_ready = false;
+		c->p_reqs = r;
+		c->p_n = n;
+		c->p_left = 0;
+		rc = pipe_send(c, r, n, deadline);
+		while (rc == 0 && c->p_left > 0) {
+			rc = rx_process(c);
+			if (rc >= 0)
+				rc = c->p_left > 0 ? wait_step(c, deadline) : 0;
+		}
+		c->p_reqs = NULL;
+		c->p_n = c->p_left = 0;
+		c->waiting = false;
+	}
+	/* Unanswered requests fail with the transport's error; late replies are then stale. */
+	for (unsigned int i = 0; i < n; i++) {
+		if (!r[i].done) {
+			r[i].done = true;
+			r[i].rc = rc;
+		}
+	}
+	return rc;
 }
 
 void xs_purge_events(struct xs_client *c, struct xs_watch *w)

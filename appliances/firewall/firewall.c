@@ -233,6 +233,7 @@ static int start(struct nf_app *app, void *arg)
 	rc = check_mode_opts();
 	if (rc == 0)
 		rc = fw_config_boot(ctx);
+	boot_mark("firewall: rules read and compiled");
 	if (rc == 0)
 		rc = start_tracking(ctx);
 	if (rc < 0)
@@ -246,6 +247,7 @@ static int start(struct nf_app *app, void *arg)
 			printf("firewall: %s\n", err);
 		return rc;
 	}
+	boot_mark("firewall: tracking, ports started");
 	fw_stats_start(ctx);
 	fw_config_start(); /* failures are reported; the boot rules stay */
 	return 0;

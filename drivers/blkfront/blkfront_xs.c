@@ -45,6 +45,7 @@
 
 static struct blkfront *bf_list;
 static struct xs_watch vbd_watch;
+static bool vbd_watch_initial;			 /* its firing on registration is still to come */
 static struct xenbus_dev scan_devs[BF_MAX_VBDS]; /* loop context only: not on the stack */
 static char scan_err[160], scan_err_logged[160];
 
@@ -554,14 +555,14 @@ static void bf_revive(struct blkfront *bf, const struct xenbus_dev *d)
  * a new vbd is connected at once (start-up code may block); later, the
  * backend state decides. Returns the number of vbds listed, or -errno.
  */
-static int bf_scan(bool boot)
+static int bf_scan(bool boot, const struct xs_preq *listing)
 {
 	struct blkfront *bf;
 	unsigned int n;
 	int rc;
 
-	rc = xenbus_enumerate(&xen_xs, "vbd", scan_devs, BF_MAX_VBDS, &n, scan_err,
-			      sizeof(scan_err));
+	rc = xenbus_enumerate_listed(&xen_xs, "vbd", listing, scan_devs, BF_MAX_VBDS, &n, scan_err,
+				     sizeof(scan_err));
 	if (rc < 0) {
 		/* The toolstack may be half-way through; a later event rescans. Log changes. */
 		if (strcmp(scan_err, scan_err_logged) != 0)
@@ -600,11 +601,29 @@ static int bf_scan(bool boot)
 	return (int)n;
 }
 
+/* A device we drive (xenbus_event_needs_rescan: its own keys need no rescan). */
+static bool bf_known(unsigned int devid)
+{
+	const struct blkfront *x = bf_find(devid);
+
+	return x && !x->gone;
+}
+
 static void bf_vbds_changed(struct xs_watch *w, const char *path)
 {
 	(void)w;
-	(void)path;
-	bf_scan(false);
+	/*
+	 * The firing on registration: the start-up listing came after the
+	 * watch was set (one batch, in order), so it saw everything this
+	 * event could announce; later changes fire again.
+	 */
+	if (vbd_watch_initial) {
+		vbd_watch_initial = false;
+		return;
+	}
+	if (!xenbus_event_needs_rescan("vbd", path, bf_known))
+		return;
+	bf_scan(false, NULL);
 }
 
 static unsigned int bf_count_registered(void)
@@ -623,15 +642,27 @@ int blkfront_probe_all(void)
 
 	if (!xen_xs.intf)
 		return -ENODEV; /* not on Xen (or no xenstore) */
-	rc = bf_scan(true);
+	/*
+	 * The hot-plug watch and the listing (xl block-attach/-detach change
+	 * device/vbd) in one round trip, the watch first (see bf_vbds_changed).
+	 */
+	static char names[XENBUS_DIR_MAX]; /* start-up code only */
+	struct xs_preq r[2] = {
+		{.type = XS_WATCH, .w = &vbd_watch},
+		{.type = XS_DIRECTORY, .path = "device/vbd", .buf = names, .buflen = sizeof(names)},
+	};
+	bool watch = !vbd_watch.registered;
+
+	vbd_watch.path = "device/vbd";
+	vbd_watch.fn = bf_vbds_changed;
+	rc = xs_pipeline(&xen_xs, watch ? r : &r[1], watch ? 2 : 1);
 	if (rc < 0)
 		return rc;
-	/* Hot-plug: xl block-attach/-detach change device/vbd. Fires once now: a rescan. */
-	if (!vbd_watch.registered) {
-		vbd_watch.path = "device/vbd";
-		vbd_watch.fn = bf_vbds_changed;
-		if (xs_watch(&xen_xs, &vbd_watch) < 0)
-			kprintf("blkfront: cannot watch device/vbd: no hot-plug\n");
-	}
+	if (watch && r[0].rc < 0)
+		kprintf("blkfront: cannot watch device/vbd: no hot-plug\n");
+	vbd_watch_initial = watch && r[0].rc == 0;
+	rc = bf_scan(true, &r[1]);
+	if (rc < 0)
+		return rc;
 	return (int)(bf_count_registered() - before);
 }

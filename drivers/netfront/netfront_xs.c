@@ -42,6 +42,7 @@
 
 static struct netfront *nf_list;
 static struct xs_watch vif_watch;
+static bool vif_watch_initial;			 /* its firing on registration is still to come */
 static struct xenbus_dev scan_devs[NF_MAX_VIFS]; /* loop context only: not on the stack */
 static char scan_err[160], scan_err_logged[160];
 /* Devids refused (bad MAC, no room) while still listed: not retried, not logged again. */
@@ -468,14 +469,14 @@ static void nf_revive(struct netfront *nf, const struct xenbus_dev *d)
  * vif is connected at once (start-up code may block); later, the backend
  * state decides. Returns the number of netdevs created, or -errno.
  */
-static int nf_scan(bool boot)
+static int nf_scan(bool boot, const struct xs_preq *listing)
 {
 	struct netfront *nf;
 	unsigned int n, created = 0;
 	int rc;
 
-	rc = xenbus_enumerate(&xen_xs, "vif", scan_devs, NF_MAX_VIFS, &n, scan_err,
-			      sizeof(scan_err));
+	rc = xenbus_enumerate_listed(&xen_xs, "vif", listing, scan_devs, NF_MAX_VIFS, &n, scan_err,
+				     sizeof(scan_err));
 	if (rc < 0) {
 		/* The toolstack may be half-way through; a later event rescans. Log changes only.
 		 */
@@ -521,11 +522,29 @@ static int nf_scan(bool boot)
 	return (int)created;
 }
 
+/* A device we drive (xenbus_event_needs_rescan: its own keys need no rescan). */
+static bool nf_known(unsigned int devid)
+{
+	const struct netfront *x = nf_find(devid);
+
+	return x && !x->gone;
+}
+
 static void nf_vifs_changed(struct xs_watch *w, const char *path)
 {
 	(void)w;
-	(void)path;
-	nf_scan(false);
+	/*
+	 * The firing on registration: the start-up listing came after the
+	 * watch was set (one batch, in order), so it saw everything this
+	 * event could announce; later changes fire again.
+	 */
+	if (vif_watch_initial) {
+		vif_watch_initial = false;
+		return;
+	}
+	if (!xenbus_event_needs_rescan("vif", path, nf_known))
+		return;
+	nf_scan(false, NULL);
 }
 
 int netfront_probe_all(void)
@@ -534,15 +553,24 @@ int netfront_probe_all(void)
 
 	if (!xen_xs.intf)
 		return -ENODEV; /* not on Xen (or no xenstore) */
-	rc = nf_scan(true);
+	/*
+	 * The hot-plug watch and the listing (xl network-attach/-detach change
+	 * device/vif) in one round trip, the watch first (see nf_vifs_changed).
+	 */
+	static char names[XENBUS_DIR_MAX]; /* start-up code only */
+	struct xs_preq r[2] = {
+		{.type = XS_WATCH, .w = &vif_watch},
+		{.type = XS_DIRECTORY, .path = "device/vif", .buf = names, .buflen = sizeof(names)},
+	};
+	bool watch = !vif_watch.registered;
+
+	vif_watch.path = "device/vif";
+	vif_watch.fn = nf_vifs_changed;
+	rc = xs_pipeline(&xen_xs, watch ? r : &r[1], watch ? 2 : 1);
 	if (rc < 0)
 		return rc;
-	/* Hot-plug: xl network-attach/-detach change device/vif. Fires once now: a rescan. */
-	if (!vif_watch.registered) {
-		vif_watch.path = "device/vif";
-		vif_watch.fn = nf_vifs_changed;
-		if (xs_watch(&xen_xs, &vif_watch) < 0)
-			kprintf("netfront: cannot watch device/vif: no hot-plug\n");
-	}
-	return rc;
+	if (watch && r[0].rc < 0)
+		kprintf("netfront: cannot watch device/vif: no hot-plug\n");
+	vif_watch_initial = watch && r[0].rc == 0;
+	return nf_scan(true, &r[1]);
 }

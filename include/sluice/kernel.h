@@ -49,6 +49,16 @@ void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t rsp);
 extern uint64_t boot_tsc_entry;
 void kernel_mark_ready(void);
 /*
+ * Record a step of the boot timeline (@label: a string constant). Cheap
+ * enough to leave in: a TSC read and a store, at most BOOT_MARKS_MAX steps
+ * (later ones are dropped). With `bootlog=1` on the command line the
+ * timeline is printed when the appliance is ready, one line per step with
+ * the time since the PVH entry and since the previous step, so that a slow
+ * boot shows where its time goes (bench/boot, docs/boot.md §7).
+ */
+#define BOOT_MARKS_MAX 32
+void boot_mark(const char *label);
+/*
  * Print the kernel's counters (uptime, memory, every NIC's packets and
  * drops) on the console: for an NMI or a sysrq request. It only reads,
  * so it may run from an NMI that interrupted anything.

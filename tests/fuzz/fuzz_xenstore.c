@@ -181,6 +181,34 @@ static void check_value(const char *buf, size_t cap, size_t len, int rc)
 		abort();
 }
 
+/* A pipelined batch of every kind of request, its replies from the script. */
+static void pipeline(uint8_t op)
+{
+	char small[8], buf[XENSTORE_PAYLOAD_MAX + 1], list[XENSTORE_PAYLOAD_MAX + 1];
+	struct xs_watch *w = &watches[(op >> 4) % NWATCH];
+	struct xs_preq r[] = {
+		{.type = XS_READ, .path = "domid", .buf = small, .buflen = sizeof(small)},
+		{.type = XS_READ, .path = "name", .buf = buf, .buflen = sizeof(buf)},
+		{.type = XS_WRITE, .path = "control/feature-poweroff", .val = "1", .len = 1},
+		{.type = XS_WATCH, .w = w},
+		{.type = XS_DIRECTORY, .path = "device/vif", .buf = list, .buflen = sizeof(list)},
+		{.type = XS_RM, .path = "data/sluice/old"},
+	};
+
+	if (w->registered)
+		r[3] = (struct xs_preq){.type = XS_MKDIR, .path = "data/sluice"};
+	xs_pipeline(&xs, r, op & 1 ? 6 : 3);
+	for (unsigned int i = 0; i < (op & 1 ? 6U : 3U); i++) {
+		/* Every request is finished, and a result claims no more than its buffer. */
+		if (!r[i].done || r[i].rc > 0)
+			abort();
+		if (r[i].rc == 0 && r[i].buf && r[i].buf[r[i].rlen] != '\0')
+			abort();
+		if (r[i].type == XS_WATCH && (r[i].rc == 0) != w->registered)
+			abort();
+	}
+}
+
 static void client_op(struct fz *f, uint8_t op)
 {
 	static char big[XS_CHUNK_DATA * 4 + 1];
@@ -192,7 +220,7 @@ static void client_op(struct fz *f, uint8_t op)
 	const char *reply;
 	int rc;
 
-	switch (op % 14) {
+	switch (op % 15) {
 	case 0:
 		rc = xs_read(&xs, tx, "device/vif/0/state", buf, sizeof(buf), &len);
 		check_value(buf, sizeof(buf), len, rc);
@@ -251,6 +279,9 @@ static void client_op(struct fz *f, uint8_t op)
 		break;
 	case 12:
 		xs_async_cancel(&xs);
+		break;
+	case 13:
+		pipeline(op);
 		break;
 	default:
 		if (op & 0x40)

@@ -576,6 +576,42 @@ START_TEST(test_connect_xenstore_broken)
 }
 END_TEST
 
+static bool known_0_and_5(unsigned int devid)
+{
+	return devid == 0 || devid == 5;
+}
+
+/* The hot-plug watch covers the subtree: our own key writes must not rescan the bus. */
+START_TEST(test_event_needs_rescan)
+{
+	static const struct {
+		const char *path;
+		bool rescan;
+	} cases[] = {
+		{"device/vif", true},		/* the directory (or a coalesced event) */
+		{"device/vif/3", true},		/* a device node came or went */
+		{"device/vif/3/backend", true}, /* an unknown device's keys */
+		{"device/vif/0/state", false},	/* our own writes */
+		{"device/vif/0/tx-ring-ref", false},
+		{"device/vif/5/feature-sg", false},
+		{"device/vif/0/backend", true}, /* re-pointed: revive */
+		{"device/vif/0/backend-id", true},
+		{"/local/domain/7/device/vif/0/state", false}, /* absolute form */
+		{"/local/domain/7/device/vif/9/state", true},
+		{"device/vifx/0/state", true}, /* not ours: safe side */
+		{"device/vbd/0/state", true},
+		{"device/vif/0x1/state", true}, /* not a canonical devid */
+		{"device/vif//state", true},
+		{"elsewhere", true},
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(xenbus_event_needs_rescan("vif", cases[i].path, known_0_and_5) ==
+				      cases[i].rescan,
+			      "%s", cases[i].path);
+}
+END_TEST
+
 static Suite *xenbus_suite(void)
 {
 	Suite *s = suite_create("xenbus");
@@ -606,6 +642,7 @@ static Suite *xenbus_suite(void)
 	tcase_add_test(tc, test_close_backend_vanishes);
 	tcase_add_test(tc, test_close_unresponsive);
 	tcase_add_test(tc, test_connect_xenstore_broken);
+	tcase_add_test(tc, test_event_needs_rescan);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,3 +15,8 @@ check_PROGRAMS += tests/unit/test_xenbus
 tests_unit_test_xenbus_SOURCES = tests/unit/test_xenbus.c tests/unit/fake_xenstore.c \
 	tests/unit/fake_xenstore.h xen/xs.c xen/xs_ring.c xen/xenbus.c kernel/lib/numparse.c
 TESTS += tests/unit/test_xenbus
+
+check_PROGRAMS += tests/unit/test_xspipe
+tests_unit_test_xspipe_SOURCES = tests/unit/test_xspipe.c tests/unit/fake_xenstore.c \
+	tests/unit/fake_xenstore.h xen/xs.c xen/xs_ring.c kernel/lib/numparse.c
+TESTS += tests/unit/test_xspipe

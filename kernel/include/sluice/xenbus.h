@@ -66,6 +66,26 @@ int xenbus_wait_state(struct xs_client *c, const char *be_path, uint32_t state_m
  */
 int xenbus_enumerate(struct xs_client *c, const char *type, struct xenbus_dev *devs,
 		     unsigned int max, unsigned int *n, char *err, size_t errlen);
+/*
+ * The same from a listing of device/<type> the caller already asked for
+ * (an XS_DIRECTORY request of an xs_pipeline() batch, with a buf of
+ * XENBUS_DIR_MAX bytes), or, with @listing NULL, reading it here.
+ */
+int xenbus_enumerate_listed(struct xs_client *c, const char *type, const struct xs_preq *listing,
+			    struct xenbus_dev *devs, unsigned int max, unsigned int *n, char *err,
+			    size_t errlen);
+
+/*
+ * Does an event of the hot-plug watch on device/<type> call for a rescan?
+ * The watch covers the whole subtree, so it also fires for every key a
+ * frontend writes under its own device node (state, ring refs, features):
+ * rescanning on those made a connecting device rescan the bus after every
+ * write. A rescan is needed for the directory itself, a device node coming
+ * or going, a device @known does not have, or a known device's backend or
+ * backend-id changing; anything unexpected rescans too (safe side).
+ */
+bool xenbus_event_needs_rescan(const char *type, const char *path,
+			       bool (*known)(unsigned int devid));
 
 /*
  * Frontend connect (docs/xen.md §11):
