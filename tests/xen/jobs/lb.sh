@@ -22,7 +22,7 @@
 #     console relay and a loaded, nested, emulated host), 12 GETs avoid it;
 #     restarted: up within rise x interval + timeout + 8 s (11 s), and
 #     30 GETs reach it again (all missing it has p = 5e-6);
-#   - 6 paced transfers of 1 MiB each on :5001; once they run, a
+#   - 6 paced transfers of 512 KiB each on :5001; once they run, a
 #     `sluice-ctl push` drains the backend that holds most of them and
 #     doubles another's weight; every transfer arrives whole on exactly one
 #     backend with its sha256 (a flow moved by the push would split or be
@@ -228,15 +228,15 @@ check "b12 up again: GETs reach it ($(count b12 /tmp/back) of 30), no error" \
 	test "$(count b12 /tmp/back)" -ge 1 -a "$(grep -c error /tmp/back)" = 0
 
 # ------------------------------------------- live push during transfers
-# 6 transfers, 1 MiB each in 32 KiB pieces every 0.15 s; each sends its
+# 6 transfers, 512 KiB each in 16 KiB pieces every 0.15 s; each sends its
 # first half, then waits for the push to be applied before the second, so
 # that every flow is established before the push and carries data after
 # it, however long the push takes (~2 to 8 s on this nested, emulated host).
 NT=6
 for ((k = 0; k < NT; k++)); do
-	dd if=/dev/urandom of="/tmp/payload$k" bs=32768 count=32 2>/dev/null
+	dd if=/dev/urandom of="/tmp/payload$k" bs=16384 count=32 2>/dev/null
 done
-want=$((32 * 32768))
+want=$((32 * 16384))
 pids=
 for ((k = 0; k < NT; k++)); do
 	(for i in $(seq 0 31); do
@@ -246,7 +246,7 @@ for ((k = 0; k < NT; k++)); do
 				sleep 0.1
 			done
 		fi
-		dd if="/tmp/payload$k" bs=32768 skip="$i" count=1 2>/dev/null
+		dd if="/tmp/payload$k" bs=16384 skip="$i" count=1 2>/dev/null
 		sleep 0.15
 	done | in_cli nc 10.0.0.2 5001) &
 	pids="$pids $!"
