@@ -156,6 +156,7 @@ struct lb_ctx {
 	uint64_t rebuilds; /* Maglev tables rebuilt */
 	uint64_t not_service;
 	uint64_t resets;	 /* RSTs sent to clients of failed backends (on-down reset) */
+	uint64_t backend_resets; /* ... and to those backends, for the same flows */
 	struct pl_tbf rst_tbf;	 /* ... at most this many a second */
 	struct timer tick;	 /* flow expiry, health checks */
 	struct nf_defrag defrag; /* fragments held until their datagram is whole */

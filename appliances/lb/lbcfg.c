@@ -179,9 +179,11 @@ static size_t format_lb(void *arg, char *buf, size_t len)
 	pos = put(len, 0,
 		  snprintf(buf, len,
 			   "lb flows=%u max=%u created=%llu expired=%llu evicted=%llu "
-			   "table_full=%llu rebuilds=%llu not_service=%llu resets=%llu\n",
+			   "table_full=%llu rebuilds=%llu not_service=%llu resets=%llu "
+			   "backend_resets=%llu\n",
 			   t->n, t->max, (ull)t->st.created, (ull)t->st.expired, (ull)t->st.evicted,
-			   (ull)t->st.full, (ull)c->rebuilds, (ull)c->not_service, (ull)c->resets));
+			   (ull)t->st.full, (ull)c->rebuilds, (ull)c->not_service, (ull)c->resets,
+			   (ull)c->backend_resets));
 	/* The firewall's defrag line (docs/firewall.md, counters). */
 	return put(len, pos,
 		   snprintf(buf + pos, len - pos,

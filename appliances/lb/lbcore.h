@@ -160,6 +160,14 @@ enum lb_nat_dir { LB_NAT_FWD, LB_NAT_REPLY };
  */
 int lb_nat_rewrite(uint8_t *f, size_t len, const struct pkt_meta *m, const struct lb_nat *n,
 		   enum lb_nat_dir dir, bool partial);
+/*
+ * on-down reset, the backend's side: turn the (translated) TCP segment
+ * @m in @f into a bare RST with the same addresses, ports, sequence
+ * number and ACK, IP lengths and both checksums computed afresh. Returns
+ * the frame's new length, or -EINVAL (not a whole unfragmented TCP
+ * segment: nothing was changed).
+ */
+int lb_nat_to_rst(uint8_t *f, size_t len, const struct pkt_meta *m);
 
 /* ---- health ---- */
 

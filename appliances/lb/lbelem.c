@@ -260,6 +260,33 @@ static void answer_rst(struct lb_ctx *c, const struct pl_pkt *p)
 		c->resets++;
 }
 
+/*
+ * on-down reset, the backend's side: the client's segment that found its
+ * flow cut becomes an RST toward the backend, translated like the flow's
+ * packets and carrying the segment's sequence number (lb_nat_to_rst), so
+ * that the backend frees the connection now rather than at its own
+ * timeouts. It shares the clients' RST budget. 0: @p is now that RST, to
+ * forward; -1: drop @p.
+ */
+static int backend_rst(struct lb_ctx *c, struct pl_pkt *p, const struct lb_flow *f)
+{
+	struct pktbuf *b = p->buf;
+	int n;
+
+	/* A chained frame's headers are a scratch copy: not the page we would send. */
+	if ((p->meta.flags & (PKT_REASM | PKT_REASM_TAIL)) || b->next ||
+	    !pl_tbf_take(&c->rst_tbf, p->now) || do_nat(p, f, 0) < 0)
+		return -1;
+	n = lb_nat_to_rst(pkt_data(b), b->len, &p->meta);
+	if (n < 0)
+		return -1;
+	b->len = (uint16_t)n;
+	b->flags &= (uint16_t)~PKT_CSUM_BLANK; /* both checksums are whole now */
+	p->len = (uint32_t)n;
+	c->backend_resets++;
+	return 0;
+}
+
 /* The flow's backend failed its checks and its service says its flows end with it. */
 static bool cut_off(const struct lb_ctx *c, const struct lb_flow *f)
 {
@@ -311,12 +338,17 @@ static int classify(struct lb_ctx *c, struct pl_pkt *p, struct lb_flow **fo, int
 		 * anything else (a SYN, UDP) is placed afresh like a new flow.
 		 */
 		bool tcp_cut = m->proto == P_TCP && cut_off(c, f) && !reopened(f, dir, m);
+		int rst = -1;
 
+		if (tcp_cut && dir == 0) {
+			answer_rst(c, p); /* built from the segment as received */
+			rst = backend_rst(c, p, f);
+		}
 		lb_flow_gone(c, f);
 		lb_flow_del(&c->flows, f);
 		if (tcp_cut) {
-			if (dir == 0)
-				answer_rst(c, p);
+			if (rst == 0)
+				return 0; /* the RST goes on to the backend */
 			p->reason = LBD_BACKEND_DOWN;
 			return PL_DROP;
 		}

@@ -226,3 +226,43 @@ int lb_nat_rewrite(uint8_t *f, size_t len, const struct pkt_meta *m, const struc
 	rewrite(&o, ports, t.sa, t.sp, t.da, t.dp);
 	return 0;
 }
+
+/*
+ * The segment at @m becomes a bare RST in place (lbcore.h): it keeps its
+ * addresses, ports and sequence number (the receiver's next expected one
+ * for an in-order segment: RFC 5961 §3.2 has a receiver accept an RST
+ * carrying exactly that), the ACK flag and number if it had them; options
+ * and payload go. Both checksums are computed afresh (a short header).
+ */
+int lb_nat_to_rst(uint8_t *f, size_t len, const struct pkt_meta *m)
+{
+	size_t l3 = m->l3_off, l4 = m->l4_off, iplen;
+	bool v6 = m->l3 == PKT_L3_IPV6;
+	uint8_t *t = f + l4, ph[12];
+	uint32_t sum;
+
+	if ((m->l3 != PKT_L3_IPV4 && m->l3 != PKT_L3_IPV6) || m->proto != P_TCP ||
+	    !(m->flags & PKT_HAS_L4) || (m->flags & (PKT_FRAGMENT | PKT_REASM)) || l4 + 20 > len ||
+	    l3 + (v6 ? 40u : 20u) > l4)
+		return -EINVAL;
+	t[12] = 5 << 4;				  /* no options */
+	t[13] = (uint8_t)(0x04 | (t[13] & 0x10)); /* RST, and ACK if it was there */
+	memset(t + 14, 0, 6);			  /* window, checksum, urgent pointer */
+	iplen = l4 + 20 - l3;
+	if (v6) {
+		wr16(f + l3 + 4, (uint16_t)(iplen - 40)); /* extension headers stay */
+		sum = nf_csum_add(0, f + l3 + 8, 32);
+	} else {
+		wr16(f + l3 + 2, (uint16_t)iplen);
+		wr16(f + l3 + 10, 0);
+		wr16(f + l3 + 10, nf_csum_fold(nf_csum_add(0, f + l3, l4 - l3)));
+		sum = nf_csum_add(0, f + l3 + 12, 8);
+	}
+	memset(ph, 0, sizeof(ph));
+	ph[3] = 20;
+	ph[7] = P_TCP;
+	sum = nf_csum_add(sum, ph, 8);
+	sum = nf_csum_add(sum, t, 20);
+	wr16(t + 16, nf_csum_fold(sum));
+	return (int)(l4 + 20);
+}

@@ -262,6 +262,52 @@ START_TEST(test_nat_mss_untouched)
 }
 END_TEST
 
+/*
+ * on-down reset toward the backend: a translated data segment becomes a
+ * bare RST with the same endpoints, sequence and acknowledgment numbers,
+ * the IP length cut to the header and both checksums right from scratch.
+ */
+START_TEST(test_nat_to_rst)
+{
+	for (int v6 = 0; v6 <= 1; v6++) {
+		struct lb_nat n = nat(v6, 6, false);
+		struct pkt in, want;
+		struct pkt_meta m;
+		size_t h = v6 ? 40 : 20;
+		uint8_t *t;
+		int len;
+
+		mk(&in, v6, 6, v6 ? &C6 : &C4, v6 ? &V6 : &V4, 100, false, false);
+		t = in.b + 14 + h;
+		t[13] = 0x18; /* PSH|ACK data */
+		w16(t + 4, 0x1122), w16(t + 6, 0x3344), w16(t + 8, 0x5566), w16(t + 10, 0x7788);
+		l4_csum(in.b + 14, v6, 6, h, in.n - 14 - h, false);
+		m = parse(&in);
+		ck_assert_int_eq(lb_nat_rewrite(in.b, in.n, &m, &n, LB_NAT_FWD, false), 0);
+		want = in;
+		m = parse(&in);
+		len = lb_nat_to_rst(in.b, in.n, &m);
+		ck_assert_int_eq(len, (int)(14 + h + 20));
+		in.n = (size_t)len;
+		verify(&in, v6, 6);
+		ck_assert_mem_eq(in.b, want.b, 14); /* Ethernet, then the addresses */
+		ck_assert_mem_eq(in.b + 14 + (v6 ? 8 : 12), want.b + 14 + (v6 ? 8 : 12),
+				 v6 ? 32 : 8);
+		ck_assert_mem_eq(t, want.b + 14 + h, 12); /* ports, seq, ack */
+		ck_assert_uint_eq(t[12], 5 << 4);
+		ck_assert_uint_eq(t[13], 0x14); /* RST|ACK */
+		ck_assert_uint_eq(in.b[14 + (v6 ? 4 : 2)] << 8 | in.b[14 + (v6 ? 5 : 3)],
+				  v6 ? 20 : 40);
+		/* Not a TCP segment: refused, untouched. */
+		mk(&in, v6, 17, v6 ? &C6 : &C4, v6 ? &V6 : &V4, 10, false, false);
+		want = in;
+		m = parse(&in);
+		ck_assert_int_eq(lb_nat_to_rst(in.b, in.n, &m), -EINVAL);
+		ck_assert_mem_eq(in.b, want.b, in.n);
+	}
+}
+END_TEST
+
 /* The client's ICMP error about a reply goes to the backend, quote and all. */
 static void icmp_case(bool v6, bool full, size_t cut, enum lb_nat_dir dir)
 {
@@ -347,6 +393,7 @@ int main(void)
 	tcase_add_test(tc, test_nat_tcp_udp);
 	tcase_add_test(tc, test_nat_partial_and_nocsum);
 	tcase_add_test(tc, test_nat_mss_untouched);
+	tcase_add_test(tc, test_nat_to_rst);
 	tcase_add_test(tc, test_nat_icmp_errors);
 	tcase_add_test(tc, test_nat_refuses);
 	suite_add_tcase(s, tc);
