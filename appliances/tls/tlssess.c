@@ -447,7 +447,9 @@ static int finish(struct tls_sess *s)
 	tlsconn_output(&s->tc);
 	if (ret == MBEDTLS_ERR_SSL_WANT_WRITE)
 		return 0;
-	tls_stats.alerts_sent++;
+	/* Counted only when the close_notify went out (not when the client is gone). */
+	if (ret == 0)
+		tls_stats.alerts_sent++;
 	return sess_end(s, false);
 }
 
