@@ -16,7 +16,7 @@ FUZZ_COMPILE = @mkdir -p tests/fuzz && echo "  FUZZCC   $@" && \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CPPFLAGS) -o $@ $(filter-out %_xs.c %/blkdev.c,$(filter %.c,$^))
 
 FUZZ_NAMES = numparse inaddr cmdline ustar confgen ctlproto fwrules conntrack hcproto \
-	virtqueue xenstore netfront blkfront lbconf tlsconf certstore
+	virtqueue xenstore netfront blkfront lbconf lbnat tlsconf certstore
 FUZZ_PROGS = $(addprefix tests/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_DEPS = tests/fuzz/fuzz.h tests/fuzz/local.mk
 CLEANFILES += $(FUZZ_PROGS)
@@ -52,6 +52,9 @@ tests/fuzz/fuzz_xenstore: tests/fuzz/fuzz_xenstore.c xen/xs.c xen/xs_ring.c kern
 	$(FUZZ_COMPILE)
 tests/fuzz/fuzz_lbconf: tests/fuzz/fuzz_lbconf.c $(LB_CORE_SRCS) nf/csum.c kernel/lib/inaddr.c \
 		kernel/lib/numparse.c $(FUZZ_DEPS)
+	$(FUZZ_COMPILE) -I$(top_srcdir)/appliances/lb
+tests/fuzz/fuzz_lbnat: tests/fuzz/fuzz_lbnat.c appliances/lb/lbnat.c nf/pktparse.c nf/csum.c \
+		$(FUZZ_DEPS)
 	$(FUZZ_COMPILE) -I$(top_srcdir)/appliances/lb
 tests/fuzz/fuzz_tlsconf: tests/fuzz/fuzz_tlsconf.c $(TLSCONF_SRCS) $(FUZZ_DEPS)
 	$(FUZZ_COMPILE) -I$(top_srcdir)/appliances/tls
