@@ -104,7 +104,7 @@ struct lb_flow {
 	uint32_t next[2];    /* bucket chains of the two keys; the free list uses next[0] */
 	uint64_t expires;
 	uint16_t svc, be;
-	uint8_t used, full, flags;
+	uint8_t used, full, dsr, flags;
 };
 
 struct lb_flow_stats {

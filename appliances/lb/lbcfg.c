@@ -233,8 +233,8 @@ static size_t format_be(const struct lb_ctx *c, const struct lb_be *b, const cha
 
 static size_t format_svc(const struct lb_ctx *c, const struct lb_svc *s, char *buf, size_t len)
 {
-	static const char *const meth[] = {"nat", "fullnat"}, *const sch[] = {"maglev", "wrr",
-									      "lc"};
+	static const char *const meth[] = {"nat", "fullnat", "dsr"}, *const sch[] = {"maglev",
+										     "wrr", "lc"};
 	unsigned int up = 0;
 	char ep[80];
 	size_t pos;

@@ -37,8 +37,16 @@ static int opt_method(struct lb_parser *p, const struct lb_word *v)
 		p->svc->method = LB_NAT;
 	else if (lb_word_is(v, "fullnat"))
 		p->svc->method = LB_FULLNAT;
+	else if (lb_word_is(v, "dsr"))
+		p->svc->method = LB_DSR;
 	else
-		return lb_fail(p, v, "method must be nat or fullnat");
+		return lb_fail(p, v, "method must be nat, fullnat or dsr");
+	/* Direct server return rewrites no port: backends listed before must agree. */
+	for (unsigned int i = 0; p->svc->method == LB_DSR && i < p->svc->n; i++)
+		if (p->c->be[p->svc->first + i].port != p->svc->port)
+			return lb_fail(p, v,
+				       "dsr keeps the port: the backend on line %u has another",
+				       p->c->be[p->svc->first + i].line);
 	return 0;
 }
 
@@ -236,6 +244,9 @@ static int st_backend(struct lb_parser *p)
 			       s->v6 ? '6' : '4', s->v6 ? '6' : '4');
 	if (!b->port)
 		b->port = s->port; /* HAProxy: no port means the service's */
+	if (s->method == LB_DSR && b->port != s->port)
+		return lb_fail(p, &p->w[1],
+			       "dsr keeps the port: the backend's must be the service's");
 	for (unsigned int i = s->first; i < s->first + s->n; i++)
 		if (c->be[i].port == b->port && memcmp(&c->be[i].addr, &b->addr, 16) == 0)
 			return lb_fail(p, &p->w[1], "backend listed twice (line %u)",

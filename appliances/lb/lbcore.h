@@ -41,7 +41,7 @@
 #define LB_INTERVAL_MAX 3600000u  /* ms */
 #define LB_RISEFALL_MAX 100
 
-enum lb_method { LB_NAT, LB_FULLNAT };
+enum lb_method { LB_NAT, LB_FULLNAT, LB_DSR };
 enum lb_sched { LB_MAGLEV, LB_WRR, LB_LC };
 enum lb_check_kind { LB_CHECK_NONE, LB_CHECK_TCP, LB_CHECK_HTTP };
 /* What a backend's flows do when health checks take it down (HAProxy's on-marked-down). */

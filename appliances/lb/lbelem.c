@@ -90,12 +90,24 @@ static int frag_meta(const struct pl_pkt *p, struct pkt_meta *fm)
 }
 
 /* Rewrite p in place along @f in direction @dir; keep p->meta in step for the router. */
-static int do_nat(struct pl_pkt *p, const struct lb_flow *f, int dir)
+static int do_nat(const struct lb_ctx *c, struct pl_pkt *p, const struct lb_flow *f, int dir)
 {
 	struct pktbuf *b = p->buf;
 	struct pkt_meta *m = &p->meta, fm;
 	const struct pkt_meta *wm = m;
 	struct lb_nat n;
+
+	if (f->dsr) {
+		/*
+		 * Direct server return: the frame keeps the VIP (the backend holds
+		 * it on a loopback); only the router's view of the destination
+		 * becomes the backend, so that it goes out to the backend's MAC.
+		 * Replies, when they pass here at all, go on as they are.
+		 */
+		if (dir == 0)
+			m->daddr = c->be[f->be].addr;
+		return 0;
+	}
 
 	flow_nat(f, &n);
 	if (m->flags & (PKT_REASM | PKT_REASM_TAIL)) {
@@ -188,7 +200,7 @@ static int new_flow(struct lb_ctx *c, struct lb_svc *s, struct pl_pkt *p, struct
 	/* TCP: a SYN opens; with NAT and Maglev any segment may (hashing finds the same backend).
 	 */
 	if (m->proto == P_TCP && (m->tcp_flags & 0x12) != 0x02 &&
-	    !(s->cfg.sched == LB_MAGLEV && s->cfg.method == LB_NAT)) {
+	    !(s->cfg.sched == LB_MAGLEV && s->cfg.method != LB_FULLNAT)) {
 		p->reason = LBD_NO_FLOW;
 		return PL_DROP;
 	}
@@ -206,6 +218,11 @@ static int new_flow(struct lb_ctx *c, struct lb_svc *s, struct pl_pkt *p, struct
 			      .dp = k0.sp,
 			      .proto = k0.proto,
 			      .v6 = k0.v6};
+	if (s->cfg.method == LB_DSR) {
+		/* Replies come from the VIP itself (when they pass here). */
+		k1.s = k0.d;
+		k1.sp = k0.dp;
+	}
 	if (s->cfg.method == LB_FULLNAT &&
 	    (!local_addr(c, s, b, &k1.d) ||
 	     !full_port(c, &k1, lb_flow_hash(&k0.s, &k0.d, k0.sp, k0.dp, k0.proto, c->seed)))) {
@@ -225,12 +242,13 @@ static int new_flow(struct lb_ctx *c, struct lb_svc *s, struct pl_pkt *p, struct
 	f->svc = (uint16_t)(s - c->svc);
 	f->be = bi;
 	f->full = s->cfg.method == LB_FULLNAT;
+	f->dsr = s->cfg.method == LB_DSR;
 	s->c.new_flows++, b->c.new_flows++;
 	s->c.active++, b->c.active++;
 	*fo = f;
 	lb_flow_seen(f, 0, m, p->now);
 	count(c, f, 0, p->len);
-	return do_nat(p, f, 0);
+	return do_nat(c, p, f, 0);
 }
 
 /*
@@ -275,7 +293,7 @@ static int backend_rst(struct lb_ctx *c, struct pl_pkt *p, const struct lb_flow 
 
 	/* A chained frame's headers are a scratch copy: not the page we would send. */
 	if ((p->meta.flags & (PKT_REASM | PKT_REASM_TAIL)) || b->next ||
-	    !pl_tbf_take(&c->rst_tbf, p->now) || do_nat(p, f, 0) < 0)
+	    !pl_tbf_take(&c->rst_tbf, p->now) || do_nat(c, p, f, 0) < 0)
 		return -1;
 	n = lb_nat_to_rst(pkt_data(b), b->len, &p->meta);
 	if (n < 0)
@@ -319,7 +337,7 @@ static int classify(struct lb_ctx *c, struct pl_pkt *p, struct lb_flow **fo, int
 		if (!f)
 			return 1;
 		*fo = f, *diro = dir;
-		rc = do_nat(p, f, dir);
+		rc = do_nat(c, p, f, dir);
 		return rc < 0 ? rc : 0;
 	}
 	if ((m->flags & PKT_FRAGMENT) && lb_vip_match(c, m)) {
@@ -358,7 +376,7 @@ static int classify(struct lb_ctx *c, struct pl_pkt *p, struct lb_flow **fo, int
 		*fo = f, *diro = dir;
 		lb_flow_seen(f, dir, m, p->now);
 		count(c, f, dir, p->len);
-		rc = do_nat(p, f, dir);
+		rc = do_nat(c, p, f, dir);
 		return rc < 0 ? rc : 0;
 	}
 	s = lb_svc_match(c, m);
@@ -405,7 +423,7 @@ static int reasm_tail(struct lb_ctx *c, struct pl_pkt *p)
 	if (!r->f)
 		return 1;
 	count(c, r->f, r->dir, p->len);
-	rc = do_nat(p, r->f, r->dir);
+	rc = do_nat(c, p, r->f, r->dir);
 	return rc < 0 ? rc : 0;
 }
 

@@ -182,7 +182,12 @@ START_TEST(test_errors_values)
 	    "lb.conf:2:24: expected a number from 0 to 256");
 	BAD("service 1.2.3.4:80 tcp\nbackend 1.1.1.1 weight -1\n",
 	    "lb.conf:2:24: expected a number from 0 to 256");
-	BAD("service 1.2.3.4:80 tcp method dsr\n", "lb.conf:1:31: method must be nat or fullnat");
+	BAD("service 1.2.3.4:80 tcp method ipip\n",
+	    "lb.conf:1:31: method must be nat, fullnat or dsr");
+	BAD("service 1.2.3.4:80 tcp method dsr\n  backend 10.1.0.1:81\n",
+	    "lb.conf:2:11: dsr keeps the port: the backend's must be the service's");
+	BAD("service 1.2.3.4:80 tcp\n  backend 10.1.0.1:81\n  method dsr\n",
+	    "lb.conf:3:10: dsr keeps the port: the backend on line 2 has another");
 	BAD("service 1.2.3.4:80 tcp method nat\nmethod fullnat\n",
 	    "lb.conf:2:8: method given twice for this service");
 	BAD("service 1.2.3.4:80 tcp scheduler rr\n",
