@@ -12,8 +12,6 @@
  * The files hold private keys: every buffer that held one is zeroed
  * before it is freed, and no message quotes file contents.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +20,7 @@
 #include <time.h>
 
 #include "certstore.h"
+#include "ctl_archive.h"
 #include "ctl_int.h"
 #include "mbedtls/base64.h"
 #include "mbedtls/platform_util.h"
@@ -197,6 +196,7 @@ int ctl_tls_check(const char *path, const char *text, size_t len, char *summary,
 /* ---- push: the archive ---- */
 
 struct tar {
+	const struct ctl_archive_api *la;
 	struct archive *a;
 	const char *names[2 * TLSCONF_LISTENERS_MAX * (TLSCONF_CERTS_MAX + 1)];
 	size_t nnames;
@@ -214,18 +214,18 @@ static int tar_add(struct tar *t, const char *name, const void *data, size_t n)
 		if (strcmp(t->names[i], name) == 0)
 			return 0;
 	t->names[t->nnames++] = name;
-	e = archive_entry_new();
+	e = t->la->entry_new();
 	if (!e)
 		return -ENOMEM;
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0400); /* keys: readable by the owner only when unpacked */
-	archive_entry_set_size(e, (la_int64_t)n);
-	ok = archive_write_header(t->a, e) == ARCHIVE_OK &&
-	     (n == 0 || archive_write_data(t->a, data, n) == (la_ssize_t)n);
-	archive_entry_free(e);
+	t->la->entry_set_pathname(e, name);
+	t->la->entry_set_filetype(e, AE_IFREG);
+	t->la->entry_set_perm(e, 0400); /* keys: readable by the owner only when unpacked */
+	t->la->entry_set_size(e, (la_int64_t)n);
+	ok = t->la->write_header(t->a, e) == ARCHIVE_OK &&
+	     (n == 0 || t->la->write_data(t->a, data, n) == (la_ssize_t)n);
+	t->la->entry_free(e);
 	if (!ok) {
-		fprintf(stderr, "sluice-ctl: %s: %s\n", name, archive_error_string(t->a));
+		fprintf(stderr, "sluice-ctl: %s: %s\n", name, t->la->error_string(t->a));
 		return -EIO;
 	}
 	return 0;
@@ -285,22 +285,24 @@ static int make_tar(const char *path, const char *text, size_t len, struct blob 
 	out->p = calloc(1, cap);
 	out->n = cap;
 	rc = -ENOMEM;
-	if (t && out->p && (t->a = archive_write_new())) {
+	if (t && out->p && !(t->la = ctl_archive()))
+		rc = -ENOPKG; /* ctl_archive() said why */
+	else if (t && out->p && (t->a = t->la->write_new())) {
 		rc = -EIO;
-		if (archive_write_set_format_ustar(t->a) == ARCHIVE_OK &&
-		    archive_write_add_filter_none(t->a) == ARCHIVE_OK &&
-		    archive_write_set_bytes_in_last_block(t->a, 1) == ARCHIVE_OK &&
-		    archive_write_open_memory(t->a, out->p, cap, &used) == ARCHIVE_OK) {
+		if (t->la->write_set_format_ustar(t->a) == ARCHIVE_OK &&
+		    t->la->write_add_filter_none(t->a) == ARCHIVE_OK &&
+		    t->la->write_set_bytes_in_last_block(t->a, 1) == ARCHIVE_OK &&
+		    t->la->write_open_memory(t->a, out->p, cap, &used) == ARCHIVE_OK) {
 			rc = tar_add(t, CFG_NAME, text, len);
 			if (rc == 0)
 				rc = tar_conf(t, path, c);
-			if (archive_write_close(t->a) != ARCHIVE_OK && rc == 0) {
+			if (t->la->write_close(t->a) != ARCHIVE_OK && rc == 0) {
 				fprintf(stderr, "sluice-ctl: %s: the archive: %s\n", path,
-					archive_error_string(t->a));
+					t->la->error_string(t->a));
 				rc = -E2BIG;
 			}
 		}
-		archive_write_free(t->a);
+		t->la->write_free(t->a);
 	}
 	free(t);
 	tlsconf_free(c);

@@ -23,15 +23,16 @@ tools_sluice_ctl_SOURCES = tools/sluice-ctl.c tools/ctl_app.c tools/ctl_xs.c too
 	tools/ctl_validate.c tools/ctl_proto.c tools/ctl_int.h kernel/lib/hcproto.c kernel/lib/hcstore.c \
 	kernel/lib/numparse.c \
 	$(FW_RULES_SRCS) $(FW_RULES_HDRS) $(LB_CORE_SRCS) $(LB_CORE_HDRS) kernel/lib/inaddr.c nf/csum.c \
-	tools/ctl_tls.c appliances/tls/tlsconf.c appliances/tls/tlsconf.h tls/certstore.c tls/certstore.h
+	tools/ctl_tls.c tools/ctl_archive.c tools/ctl_archive.h appliances/tls/tlsconf.c appliances/tls/tlsconf.h tls/certstore.c tls/certstore.h
 tools_sluice_ctl_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -I$(top_srcdir)/include $(XEN_CPPFLAGS) \
 	-I$(top_srcdir)/appliances/lb -I$(top_srcdir)/appliances/tls $(MBEDTLS_HOST_CPPFLAGS) \
 	$(LIBARCHIVE_CFLAGS)
 tools_sluice_ctl_LDFLAGS =
 # The TLS terminator's check and push (tools/ctl_tls.c): the appliance's
 # parser and certificate store on the host build of mbedTLS
-# (tests/unit/tls.mk), and libarchive for the pushed archive.
-tools_sluice_ctl_LDADD = host/libmbedx509.a -lxenstore -lxenctrl $(LIBARCHIVE_LIBS)
+# (tests/unit/tls.mk), and libarchive's headers for the pushed archive
+# (the library itself is loaded on first use: tools/ctl_archive.c).
+tools_sluice_ctl_LDADD = host/libmbedx509.a -lxenstore -lxenctrl
 tools_sluice_ctl_DEPENDENCIES = host/libmbedx509.a
 
 # The firewall appliance on real Xen, driven by sluice-ctl (tests/xen/firewall.test).

@@ -65,11 +65,12 @@ EXTRA_DIST += tests/unit/mkcerts
 # sluice-ctl's TLS check and push value (tools/ctl_tls.c): messages by
 # file and line, and the archive unpacked by tar and by the kernel's reader.
 check_PROGRAMS += tests/unit/test_ctltls
-tests_unit_test_ctltls_SOURCES = tests/unit/test_ctltls.c tools/ctl_tls.c tools/ctl_proto.c \
+tests_unit_test_ctltls_SOURCES = tests/unit/test_ctltls.c tools/ctl_tls.c tools/ctl_archive.c \
+	tools/ctl_proto.c \
 	tls/certstore.c kernel/lib/ustar.c $(TLSCONF_SRCS)
 tests_unit_test_ctltls_CPPFLAGS = $(AM_CPPFLAGS) $(MBEDTLS_HOST_CPPFLAGS) $(LIBARCHIVE_CFLAGS) \
 	-I$(top_srcdir)/tools -I$(top_srcdir)/appliances/tls -I$(top_srcdir)/tls \
 	-DMKCERTS='"$(abs_top_srcdir)/tests/unit/mkcerts"'
-tests_unit_test_ctltls_LDADD = host/libmbedx509-san.a $(LIBARCHIVE_LIBS) $(LDADD)
+tests_unit_test_ctltls_LDADD = host/libmbedx509-san.a $(LDADD)
 tests_unit_test_ctltls_DEPENDENCIES = host/libmbedx509-san.a
 TESTS += tests/unit/test_ctltls
