@@ -109,6 +109,13 @@ nfiles() {
 	echo "$n"
 }
 
+# sluice-ctl is the host's build: dom0 must have every library it links.
+if ! /lib64/ld-linux-x86-64.so.2 --list "$CTL" >out/ldd.txt 2>&1 || grep -q 'not found' out/ldd.txt; then
+	echo "FAIL sluice-ctl's shared libraries are not all in dom0 (tests/xen/rig packs them):"
+	grep -E 'not found|error' out/ldd.txt | sed 's/^/  /'
+	exit 1
+fi
+ok "sluice-ctl's shared libraries are all in dom0"
 modprobe veth
 modprobe loop
 if ! { ip link add xenbr1 type bridge && ip link set xenbr1 up; }; then
