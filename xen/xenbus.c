@@ -52,10 +52,24 @@ static int key_path(char *out, const char *node, const char *key)
 	return n < 0 || n >= XENBUS_PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
+/* A state node's value (@r: the read's result): one digit naming a state. */
+static int state_value(int r, const char *b, size_t len, enum xenbus_state *st)
+{
+	uint64_t v;
+
+	if (r == -E2BIG)
+		return -EINVAL; /* no state has more than one digit */
+	if (r < 0)
+		return r;
+	if (xs_parse_u64(b, len, &v) < 0 || v >= NSTATES)
+		return -EINVAL;
+	*st = (enum xenbus_state)v;
+	return 0;
+}
+
 static int read_state_tx(struct xs_client *c, uint32_t tx, const char *node, enum xenbus_state *st)
 {
 	char path[XENBUS_PATH_MAX], b[4];
-	uint64_t v;
 	size_t len;
 	int r;
 
@@ -65,14 +79,7 @@ static int read_state_tx(struct xs_client *c, uint32_t tx, const char *node, enu
 	if (r < 0)
 		return r;
 	r = xs_read(c, tx, path, b, sizeof(b), &len);
-	if (r == -E2BIG)
-		return -EINVAL; /* no state has more than one digit */
-	if (r < 0)
-		return r;
-	if (xs_parse_u64(b, len, &v) < 0 || v >= NSTATES)
-		return -EINVAL;
-	*st = (enum xenbus_state)v;
-	return 0;
+	return state_value(r, b, len, st);
 }
 
 int xenbus_read_state(struct xs_client *c, const char *node_path, enum xenbus_state *st)
@@ -117,12 +124,9 @@ static void hint_fn(struct xs_watch *w, const char *fired_path)
 	(void)fired_path;
 }
 
-/* Read <be>/state for a wait: a missing node counts as Unknown (backend gone or not yet there). */
-static int wait_read(struct xs_client *c, const char *be, enum xenbus_state *st, char *err,
-		     size_t errlen)
+/* A wait's read of <be>/state (@r its result): a missing node counts as Unknown. */
+static int wait_value(int r, const char *be, enum xenbus_state *st, char *err, size_t errlen)
 {
-	int r = xenbus_read_state(c, be, st);
-
 	if (r == -ENOENT) {
 		*st = XenbusStateUnknown;
 		return 0;
@@ -134,6 +138,13 @@ static int wait_read(struct xs_client *c, const char *be, enum xenbus_state *st,
 	return r;
 }
 
+/* Read <be>/state for a wait (backend gone or not yet there: Unknown). */
+static int wait_read(struct xs_client *c, const char *be, enum xenbus_state *st, char *err,
+		     size_t errlen)
+{
+	return wait_value(xenbus_read_state(c, be, st), be, st, err, errlen);
+}
+
 /*
  * Wait until <be>/state is in @want; a state in @fail ends the wait early
  * with -ECONNRESET. Only @want is named in the timeout message.
@@ -141,7 +152,7 @@ static int wait_read(struct xs_client *c, const char *be, enum xenbus_state *st,
 static int wait_until(struct xs_client *c, const char *be, uint32_t want, uint32_t fail,
 		      uint64_t deadline, enum xenbus_state *got, char *err, size_t errlen)
 {
-	char path[XENBUS_PATH_MAX], set[128];
+	char path[XENBUS_PATH_MAX], set[128], val[4];
 	struct xs_watch w = {.path = path, .fn = hint_fn};
 	enum xenbus_state st = XenbusStateUnknown;
 	bool watching, have = false;
@@ -152,12 +163,25 @@ static int wait_until(struct xs_client *c, const char *be, uint32_t want, uint32
 		XB_ERR(err, errlen, "%s: backend path too long", be);
 		return r;
 	}
-	/* The watch only shortens the sleep; without it we still re-read every XENBUS_POLL_NS. */
-	watching = xs_watch(c, &w) == 0;
-	for (;;) {
+	/*
+	 * The watch only shortens the sleep; without it we still re-read every
+	 * XENBUS_POLL_NS. Set with the first read in one round trip, watch
+	 * first, so that no change between the two goes unnoticed.
+	 */
+	struct xs_preq q[2] = {
+		{.type = XS_WATCH, .w = &w},
+		{.type = XS_READ, .path = path, .buf = val, .buflen = sizeof(val)},
+	};
+	r = xs_pipeline(c, q, 2);
+	watching = q[0].rc == 0;
+	for (bool first = true;; first = false) {
 		uint64_t now, until;
 
-		r = wait_read(c, be, &st, err, errlen);
+		if (first)
+			r = wait_value(r ?: state_value(q[1].rc, val, q[1].rlen, &st), be, &st, err,
+				       errlen);
+		else
+			r = wait_read(c, be, &st, err, errlen);
 		if (r < 0)
 			break;
 		have = true;

@@ -104,6 +104,17 @@ int xs_read(struct xs_client *c, uint32_t tx, const char *path, char *buf, size_
 	return 0;
 }
 
+int xs_preq_u64(const struct xs_preq *r, uint64_t *v)
+{
+	if (r->rc == -E2BIG)
+		return -ERANGE; /* longer than any u64 */
+	if (r->rc < 0)
+		return r->rc;
+	if (!r->buf)
+		return -EINVAL;
+	return xs_parse_u64(r->buf, r->rlen, v);
+}
+
 int xs_read_u64(struct xs_client *c, uint32_t tx, const char *path, uint64_t *v)
 {
 	char b[24]; /* 20 digits of UINT64_MAX, NUL, and room to see one digit too many */
@@ -383,7 +394,7 @@ static int pipe_build(struct xs_client *c, struct xs_preq *r)
 	long plen;
 
 	if (r->type == XS_WATCH)
-		return pipe_watch(c, r);
+		return r->tx ? -EINVAL : pipe_watch(c, r);
 	if ((r->type == XS_READ && !r->buf && r->buflen) || (r->type == XS_DIRECTORY && !r->buf))
 		return -EINVAL;
 	plen = check_path(r->path);

@@ -462,7 +462,7 @@ static int pipe_send(struct xs_client *c, struct xs_preq *r, unsigned int n, uin
 	int rc = async_finish(c, deadline);
 
 	for (unsigned int i = 0; rc == 0 && i < n; i++) {
-		struct xsd_sockmsg h = {.type = r[i].type};
+		struct xsd_sockmsg h = {.type = r[i].type, .tx_id = r[i].tx};
 
 		if (r[i].done)
 			continue; /* refused before sending */

@@ -171,4 +171,12 @@ void bf_release_parked(void *cookie, void *arg);
 /* blkfront_xs.c: a blkdev per device/vbd entry; returns blkdevs connected, or -errno. */
 int blkfront_probe_all(void);
 
+/* blkfront_keys.c */
+/* "<node>/<key>" into @out (XENBUS_PATH_MAX bytes); 0 or -ENAMETOOLONG. */
+int bf_key(char *out, const char *node, const char *key);
+/* The connect transaction's body (see xenbus_frontend_connect). */
+int bf_setup_keys(struct xs_client *c, uint32_t tx, void *arg);
+/* Disk properties and features, at backend Connected; -errno, reported. */
+int bf_read_props(struct blkfront *bf, struct bf_props *p, struct bf_features *f);
+
 #endif

@@ -49,7 +49,7 @@ static bool vbd_watch_initial;			 /* its firing on registration is still to come
 static struct xenbus_dev scan_devs[BF_MAX_VBDS]; /* loop context only: not on the stack */
 static char scan_err[160], scan_err_logged[160];
 
-static int bf_key(char *out, const char *node, const char *key)
+int bf_key(char *out, const char *node, const char *key)
 {
 	int n = snprintf(out, XENBUS_PATH_MAX, "%s/%s", node, key);
 
@@ -85,154 +85,6 @@ static void bf_name(unsigned int devid, char *out, size_t len)
 		snprintf(out, len, "xvd%s%u", letters, part);
 	else
 		snprintf(out, len, "xvd%s", letters);
-}
-
-/* An optional backend number <= @max: absent sets *@present false; malformed is an error. */
-static int bf_read_num(struct xs_client *c, uint32_t tx, const struct blkfront *bf, const char *key,
-		       uint64_t max, uint64_t *v, bool *present)
-{
-	char path[XENBUS_PATH_MAX];
-	int rc;
-
-	*present = false;
-	rc = bf_key(path, bf->xb.backend, key);
-	if (rc == 0)
-		rc = xs_read_u64(c, tx, path, v);
-	if (rc == -ENOENT)
-		return 0;
-	if (rc == 0 && *v > max)
-		rc = -ERANGE;
-	if (rc < 0 && rc != -EAGAIN)
-		kprintf("blkfront: %s: %s (%d)\n", path,
-			rc == -EINVAL || rc == -ERANGE ? "not a valid value" : "cannot read", rc);
-	*present = rc == 0;
-	return rc;
-}
-
-/* A feature flag: absent is off, "0" and "1" say so, anything else is refused. */
-static int bf_read_flag(struct xs_client *c, uint32_t tx, const struct blkfront *bf,
-			const char *key, bool *on)
-{
-	uint64_t v = 0;
-	bool present;
-	int rc = bf_read_num(c, tx, bf, key, 1, &v, &present);
-
-	*on = present && v == 1;
-	return rc;
-}
-
-static int bf_read_features(struct xs_client *c, uint32_t tx, const struct blkfront *bf,
-			    struct bf_features *f)
-{
-	uint64_t v = 0;
-	bool present;
-	int rc;
-
-	rc = bf_read_flag(c, tx, bf, "feature-flush-cache", &f->flush_cache);
-	if (rc == 0)
-		rc = bf_read_flag(c, tx, bf, "feature-barrier", &f->barrier);
-	if (rc == 0)
-		rc = bf_read_flag(c, tx, bf, "feature-persistent", &f->persistent);
-	if (rc == 0)
-		rc = bf_read_num(c, tx, bf, "feature-max-indirect-segments", UINT32_MAX, &v,
-				 &present);
-	f->max_indirect = rc == 0 && present ? (uint32_t)v : 0;
-	return rc;
-}
-
-static int bf_write_str(struct xs_client *c, uint32_t tx, const struct blkfront *bf,
-			const char *key, const char *val)
-{
-	char path[XENBUS_PATH_MAX];
-	int rc = bf_key(path, bf->xb.nodename, key);
-
-	return rc ? rc : xs_write(c, tx, path, val, strlen(val));
-}
-
-static int bf_write_u(struct xs_client *c, uint32_t tx, const struct blkfront *bf, const char *key,
-		      unsigned int v)
-{
-	char path[XENBUS_PATH_MAX];
-	int rc = bf_key(path, bf->xb.nodename, key);
-
-	return rc ? rc : xs_printf(c, tx, path, "%u", v);
-}
-
-/*
- * The connect transaction's body, at backend InitWait (xenbus_frontend_connect
- * redoes it on EAGAIN, so it only reads and writes keys): read the
- * features, then publish one single-page ring and one event channel (flat
- * keys: we ignore max-ring-page-order and multi-queue-max-queues), the
- * native protocol, and that we can do persistent grants. We offer those
- * whatever the backend says now: Linux blkback publishes its own
- * feature-persistent only at Connected, and uses the mode when both do.
- */
-static int bf_setup_keys(struct xs_client *c, uint32_t tx, void *arg)
-{
-	struct blkfront *bf = arg;
-	int rc;
-
-	rc = bf_read_features(c, tx, bf, &bf->features_iw);
-	if (rc == 0)
-		rc = bf_write_u(c, tx, bf, "ring-ref", (unsigned int)bf->ring_page.ref);
-	if (rc == 0)
-		rc = bf_write_u(c, tx, bf, "event-channel", bf->port);
-	if (rc == 0)
-		rc = bf_write_str(c, tx, bf, "protocol", XEN_IO_PROTO_ABI_X86_64);
-	if (rc == 0)
-		rc = bf_write_u(c, tx, bf, "feature-persistent", 1);
-	return rc;
-}
-
-/* "r" and "w" are the values blkif.h knows; anything else is taken as read-only. */
-static bool bf_mode_readonly(const struct blkfront *bf)
-{
-	char path[XENBUS_PATH_MAX], mode[4];
-	size_t len = 0;
-	int rc = bf_key(path, bf->xb.backend, "mode");
-
-	if (rc == 0)
-		rc = xs_read(&xen_xs, 0, path, mode, sizeof(mode), &len);
-	if (rc == -ENOENT)
-		return false; /* info alone decides */
-	if (rc == 0 && len == 1 && (mode[0] == 'r' || mode[0] == 'w'))
-		return mode[0] == 'r';
-	kprintf("blkfront: %s: not \"r\" or \"w\" (%d): read-only\n", path, rc);
-	return true;
-}
-
-/*
- * Disk properties, at Connected. sectors counts 512-byte units whatever
- * sector-size is (as Linux blkback writes and blkfront reads it; we do not
- * offer feature-large-sector-size); sector-size must be a power of two
- * from 512 to a page, since a segment never crosses a page.
- */
-static int bf_read_props(struct blkfront *bf, struct bf_props *p)
-{
-	uint64_t sectors = 0, ssize = 0, info = 0;
-	bool has_sectors, has_ssize, has_info;
-	int rc;
-
-	rc = bf_read_num(&xen_xs, 0, bf, "sectors", UINT64_MAX / BLKDEV_SECTOR, &sectors,
-			 &has_sectors);
-	if (rc == 0)
-		rc = bf_read_num(&xen_xs, 0, bf, "sector-size", BF_PAGE_SIZE, &ssize, &has_ssize);
-	if (rc == 0)
-		rc = bf_read_num(&xen_xs, 0, bf, "info", UINT32_MAX, &info, &has_info);
-	if (rc < 0)
-		return rc;
-	if (!has_sectors || !has_ssize || !has_info || ssize < BLKDEV_SECTOR ||
-	    (ssize & (ssize - 1))) {
-		kprintf("blkfront: %s: sectors, sector-size or info missing or invalid\n",
-			bf->xb.backend);
-		return -EINVAL;
-	}
-	p->sector_size = (uint32_t)ssize;
-	/* A partial logical sector at the end cannot be addressed. */
-	p->sectors = sectors - sectors % (ssize / BLKDEV_SECTOR);
-	p->info = (uint32_t)info;
-	p->readonly = (info & VDISK_READONLY) || bf_mode_readonly(bf);
-	return 0;
 }
 
 static void bf_print(const struct blkfront *bf)
@@ -297,9 +149,7 @@ static int bf_finish(struct blkfront *bf)
 	struct bf_props p;
 	int rc;
 
-	rc = bf_read_props(bf, &p);
-	if (rc == 0)
-		rc = bf_read_features(&xen_xs, 0, bf, &bf->features);
+	rc = bf_read_props(bf, &p, &bf->features);
 	if (rc == 0 && bf->registered &&
 	    (p.sectors != bf->dev.sectors || p.sector_size != bf->dev.sector_size)) {
 		kprintf("%s: blkfront: %s came back with another geometry: not reconnecting\n",

@@ -96,16 +96,11 @@ static int nf_read_mac(const struct xenbus_dev *d, uint8_t mac[6])
 }
 
 /* A backend feature flag: absent is off, "0" and "1" say so, anything else is refused. */
-static int nf_feature(struct xs_client *c, uint32_t tx, const struct netfront *nf, const char *key,
-		      bool *on)
+static int nf_feature(const struct netfront *nf, const struct xs_preq *r, bool *on)
 {
-	char path[XENBUS_PATH_MAX];
 	uint64_t v = 0;
-	int rc;
+	int rc = xs_preq_u64(r, &v);
 
-	rc = nf_key(path, nf->xb.backend, key);
-	if (rc == 0)
-		rc = xs_read_u64(c, tx, path, &v);
 	if (rc == -ENOENT) {
 		*on = false;
 		return 0;
@@ -113,45 +108,94 @@ static int nf_feature(struct xs_client *c, uint32_t tx, const struct netfront *n
 	if (rc == 0 && v > 1)
 		rc = -EINVAL;
 	if (rc < 0 && rc != -EAGAIN)
-		kprintf("%s: netfront: %s: %s (%d)\n", nf->dev.name, path,
+		kprintf("%s: netfront: %s: %s (%d)\n", nf->dev.name, r->path,
 			rc == -EINVAL || rc == -ERANGE ? "not 0 or 1" : "cannot read", rc);
 	if (rc == 0)
 		*on = v == 1;
 	return rc;
 }
 
-static int nf_write_u(struct xs_client *c, uint32_t tx, const struct netfront *nf, const char *key,
-		      unsigned int v)
+/* The backend's feature-rx-copy and feature-sg, in one round trip. */
+static int nf_read_features(struct xs_client *c, uint32_t tx, const struct netfront *nf,
+			    bool *rx_copy, bool *sg)
 {
-	char path[XENBUS_PATH_MAX];
-	int rc = nf_key(path, nf->xb.nodename, key);
+	char path[2][XENBUS_PATH_MAX], val[2][24];
+	struct xs_preq r[2];
+	int rc;
 
-	return rc ? rc : xs_printf(c, tx, path, "%u", v);
+	rc = nf_key(path[0], nf->xb.backend, "feature-rx-copy");
+	if (rc == 0)
+		rc = nf_key(path[1], nf->xb.backend, "feature-sg");
+	if (rc < 0)
+		return rc;
+	for (unsigned int i = 0; i < 2; i++)
+		r[i] = (struct xs_preq){.type = XS_READ,
+					.tx = tx,
+					.path = path[i],
+					.buf = val[i],
+					.buflen = sizeof(val[i])};
+	rc = xs_pipeline(c, r, 2);
+	if (rc == 0)
+		rc = nf_feature(nf, &r[0], rx_copy);
+	if (rc == 0)
+		rc = nf_feature(nf, &r[1], sg);
+	return rc;
 }
 
 /*
- * The connect transaction's body (xenbus_frontend_connect redoes it on
- * EAGAIN, so it only reads and writes keys): check the backend's features,
- * then publish rings, port and what we support. One queue and one event
- * channel, so flat keys, no multi-queue-num-queues and no
+ * Rings, port and what we support, in one round trip. One queue and one
+ * event channel, so flat keys, no multi-queue-num-queues and no
  * event-channel-tx/-rx, whatever multi-queue-max-queues or
  * feature-split-event-channels the backend offers.
  */
-static int nf_setup_keys(struct xs_client *c, uint32_t tx, void *arg)
+static int nf_write_keys(struct xs_client *c, uint32_t tx, const struct netfront *nf)
 {
-	static const char *const ours[] = {
+	static const char *const keys[] = {
+		"tx-ring-ref",
+		"rx-ring-ref",
+		"event-channel",
 		"request-rx-copy",	   /* RX grants are writable: the backend copies */
 		"feature-rx-notify",	   /* we notify when we post RX buffers */
 		"feature-sg",		   /* we take multi-slot RX packets */
 		"feature-no-csum-offload", /* we cannot complete partial checksums */
 	};
+	const unsigned int nums[3] = {(unsigned int)nf->tx_ring_ref, (unsigned int)nf->rx_ring_ref,
+				      nf->port};
+	char path[ARRAY_SIZE(keys)][XENBUS_PATH_MAX], val[3][12];
+	struct xs_preq r[ARRAY_SIZE(keys)];
+	int rc;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *v = "1";
+
+		rc = nf_key(path[i], nf->xb.nodename, keys[i]);
+		if (rc < 0)
+			return rc;
+		if (i < 3) {
+			snprintf(val[i], sizeof(val[i]), "%u", nums[i]);
+			v = val[i];
+		}
+		r[i] = (struct xs_preq){
+			.type = XS_WRITE, .tx = tx, .path = path[i], .val = v, .len = strlen(v)};
+	}
+	rc = xs_pipeline(c, r, ARRAY_SIZE(r));
+	for (unsigned int i = 0; rc == 0 && i < ARRAY_SIZE(r); i++)
+		rc = r[i].rc;
+	return rc;
+}
+
+/*
+ * The connect transaction's body (xenbus_frontend_connect redoes it on
+ * EAGAIN, so it only reads and writes keys): check the backend's
+ * features, then publish rings, port and what we support.
+ */
+static int nf_setup_keys(struct xs_client *c, uint32_t tx, void *arg)
+{
 	struct netfront *nf = arg;
 	bool rx_copy, sg;
 	int rc;
 
-	rc = nf_feature(c, tx, nf, "feature-rx-copy", &rx_copy);
-	if (rc == 0)
-		rc = nf_feature(c, tx, nf, "feature-sg", &sg);
+	rc = nf_read_features(c, tx, nf, &rx_copy, &sg);
 	if (rc < 0)
 		return rc;
 	if (!rx_copy) {
@@ -161,14 +205,7 @@ static int nf_setup_keys(struct xs_client *c, uint32_t tx, void *arg)
 		return -EOPNOTSUPP;
 	}
 	nf->feat_sg = sg;
-	rc = nf_write_u(c, tx, nf, "tx-ring-ref", (unsigned int)nf->tx_ring_ref);
-	if (rc == 0)
-		rc = nf_write_u(c, tx, nf, "rx-ring-ref", (unsigned int)nf->rx_ring_ref);
-	if (rc == 0)
-		rc = nf_write_u(c, tx, nf, "event-channel", nf->port);
-	for (unsigned int i = 0; rc == 0 && i < ARRAY_SIZE(ours); i++)
-		rc = nf_write_u(c, tx, nf, ours[i], 1);
-	return rc;
+	return nf_write_keys(c, tx, nf);
 }
 
 static int nf_own_state(const struct netfront *nf)

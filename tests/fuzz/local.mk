@@ -93,8 +93,8 @@ FUZZ_BLKFRONT_SRCS = tests/fuzz/fuzz_blkfront.c tests/fuzz/scoped_heap.c \
 	tests/unit/fake_blkback.c tests/unit/fake_kernel.c tests/unit/fake_xenstore.c \
 	tests/unit/fake_xen.c drivers/blkfront/blkfront.c xen/evtchn.c xen/gnttab.c xen/xs.c \
 	xen/xs_ring.c xen/xenbus.c kernel/lib/timerq.c kernel/lib/irqstorm.c kernel/lib/numparse.c
-tests/fuzz/fuzz_blkfront: $(FUZZ_BLKFRONT_SRCS) drivers/blkfront/blkfront_xs.c kernel/blkdev.c \
-		tests/fuzz/scoped_heap.h $(FUZZ_DEPS)
+tests/fuzz/fuzz_blkfront: $(FUZZ_BLKFRONT_SRCS) drivers/blkfront/blkfront_xs.c \
+		drivers/blkfront/blkfront_keys.c kernel/blkdev.c tests/fuzz/scoped_heap.h $(FUZZ_DEPS)
 	$(FUZZ_COMPILE) $(FUZZ_HEAP)
 
 fuzz-build: $(FUZZ_PROGS)

@@ -10,7 +10,7 @@ check_PROGRAMS += tests/unit/test_blkfront
 tests_unit_test_blkfront_SOURCES = tests/unit/test_blkfront.c tests/unit/fake_blkback.c \
 	tests/unit/fake_blkback.h tests/unit/fake_kernel.c tests/unit/fake_kernel.h \
 	tests/unit/fake_xenstore.c tests/unit/fake_xenstore.h tests/unit/fake_xen.c tests/unit/fake_xen.h \
-	drivers/blkfront/blkfront.c drivers/blkfront/blkfront_xs.c \
+	drivers/blkfront/blkfront.c drivers/blkfront/blkfront_xs.c drivers/blkfront/blkfront_keys.c \
 	drivers/blkfront/blkfront_priv.h kernel/blkdev.c xen/evtchn.c xen/gnttab.c xen/xs.c \
 	xen/xs_ring.c xen/xenbus.c kernel/lib/timerq.c kernel/lib/irqstorm.c \
 	kernel/lib/numparse.c

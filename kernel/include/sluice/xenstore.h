@@ -96,12 +96,13 @@ struct xs_seg {
  * One request of a pipelined batch (xs_pipeline). Requests of one batch go
  * into the ring back to back and their replies are collected together, so
  * a batch costs one round trip to xenstored instead of one per request
- * (~13 ms each on the nested Xen rig: docs/boot.md §7). Outside a
- * transaction only; xenstored answers each connection's requests in
- * order, and replies are matched by req_id anyway.
+ * (~13 ms each on the nested Xen rig: docs/boot.md §7). xenstored
+ * answers each connection's requests in order, and replies are matched by
+ * req_id anyway. Requests may belong to a transaction already started.
  */
 struct xs_preq {
 	uint32_t type;	    /* XS_READ, XS_WRITE, XS_RM, XS_MKDIR, XS_DIRECTORY, XS_WATCH */
+	uint32_t tx;	    /* 0, or a transaction id (not for XS_WATCH) */
 	const char *path;   /* not for XS_WATCH (the watch's own path) */
 	const void *val;    /* XS_WRITE: the value */
 	size_t len;	    /* XS_WRITE: its length */
@@ -247,6 +248,8 @@ int xs_write_chunked_tx(struct xs_client *c, uint32_t tx, const char *path, cons
  * sent and has its rc set. A watch whose request failed is not registered.
  */
 int xs_pipeline(struct xs_client *c, struct xs_preq *r, unsigned int n);
+/* A finished XS_READ of a batch as a number, with xs_read_u64()'s results. */
+int xs_preq_u64(const struct xs_preq *r, uint64_t *v);
 
 /*
  * Asynchronous requests, for callers that must not block (the host
