@@ -30,7 +30,20 @@ struct ctl_archive_api {
 	__typeof__(archive_entry_set_size) *entry_set_size;
 };
 
-/* libarchive's writer, or NULL after saying why on stderr (not installed, too old). */
-const struct ctl_archive_api *ctl_archive(void);
+/* libarchive's writer, or NULL with the reason in @why (not installed, too old). */
+const struct ctl_archive_api *ctl_archive(char *why, size_t len);
+
+/*
+ * The fallback: members written under a private temporary directory
+ * (mode 0700, files 0400), packed by the system's `tar` program in the
+ * order added, trimmed to end right after the two end-of-archive blocks.
+ * Names must be relative, without "..", at most 99 bytes (one ustar name
+ * field). Each returns 0 or -errno; close removes the directory.
+ */
+struct ctl_tardir;
+int ctl_tardir_open(struct ctl_tardir **d);
+int ctl_tardir_add(struct ctl_tardir *d, const char *name, const void *data, size_t n);
+int ctl_tardir_pack(struct ctl_tardir *d, unsigned char *out, size_t cap, size_t *used);
+void ctl_tardir_close(struct ctl_tardir *d);
 
 #endif

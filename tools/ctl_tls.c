@@ -196,7 +196,8 @@ int ctl_tls_check(const char *path, const char *text, size_t len, char *summary,
 /* ---- push: the archive ---- */
 
 struct tar {
-	const struct ctl_archive_api *la;
+	const struct ctl_archive_api *la; /* libarchive, or NULL: */
+	struct ctl_tardir *dir;		  /* the tar program's directory */
 	struct archive *a;
 	const char *names[2 * TLSCONF_LISTENERS_MAX * (TLSCONF_CERTS_MAX + 1)];
 	size_t nnames;
@@ -214,6 +215,13 @@ static int tar_add(struct tar *t, const char *name, const void *data, size_t n)
 		if (strcmp(t->names[i], name) == 0)
 			return 0;
 	t->names[t->nnames++] = name;
+	if (!t->la) {
+		int rc = ctl_tardir_add(t->dir, name, data, n);
+
+		if (rc < 0)
+			fprintf(stderr, "sluice-ctl: %s: %s\n", name, strerror(-rc));
+		return rc;
+	}
 	e = t->la->entry_new();
 	if (!e)
 		return -ENOMEM;
@@ -266,6 +274,65 @@ static int tar_conf(struct tar *t, const char *cfg, const struct tls_conf *c)
 	return rc;
 }
 
+/* The members through the system's tar program (libarchive is absent: @why). */
+static int make_tar_prog(struct tar *t, const char *path, const char *text, size_t len,
+			 const struct tls_conf *c, struct blob *out, const char *why)
+{
+	size_t used = 0;
+	int rc = ctl_tardir_open(&t->dir);
+
+	if (rc < 0)
+		return rc;
+	rc = tar_add(t, CFG_NAME, text, len);
+	if (rc == 0)
+		rc = tar_conf(t, path, c);
+	if (rc < 0)
+		goto out; /* tar_add() said why */
+	rc = ctl_tardir_pack(t->dir, out->p, out->n, &used);
+	if (rc == 0)
+		out->n = used; /* on failure all of it is zeroed */
+	else if (rc == -E2BIG)
+		fprintf(stderr, "sluice-ctl: %s: the archive is larger than a push carries\n",
+			path);
+	else
+		fprintf(stderr,
+			"sluice-ctl: libarchive could not be loaded (%s), nor could the tar "
+			"program make the archive\n",
+			why);
+out:
+	ctl_tardir_close(t->dir); /* removes the copies of the keys */
+	return rc;
+}
+
+/* The members through libarchive's ustar writer, into @out. */
+static int make_tar_lib(struct tar *t, const char *path, const char *text, size_t len,
+			const struct tls_conf *c, struct blob *out)
+{
+	size_t used = 0;
+	int rc = -ENOMEM;
+
+	if (!(t->a = t->la->write_new()))
+		return rc;
+	rc = -EIO;
+	if (t->la->write_set_format_ustar(t->a) == ARCHIVE_OK &&
+	    t->la->write_add_filter_none(t->a) == ARCHIVE_OK &&
+	    t->la->write_set_bytes_in_last_block(t->a, 1) == ARCHIVE_OK &&
+	    t->la->write_open_memory(t->a, out->p, out->n, &used) == ARCHIVE_OK) {
+		rc = tar_add(t, CFG_NAME, text, len);
+		if (rc == 0)
+			rc = tar_conf(t, path, c);
+		if (t->la->write_close(t->a) != ARCHIVE_OK && rc == 0) {
+			fprintf(stderr, "sluice-ctl: %s: the archive: %s\n", path,
+				t->la->error_string(t->a));
+			rc = -E2BIG;
+		}
+	}
+	t->la->write_free(t->a);
+	if (rc == 0)
+		out->n = used;
+	return rc;
+}
+
 /* The ustar archive of @text as tls.cfg plus the files it names, into @out. */
 static int make_tar(const char *path, const char *text, size_t len, struct blob *out)
 {
@@ -273,7 +340,6 @@ static int make_tar(const char *path, const char *text, size_t len, struct blob 
 	struct tls_conf *c;
 	struct tar *t;
 	char err[512];
-	size_t used = 0;
 	int rc;
 
 	rc = tlsconf_parse(text, len, path, &c, err, sizeof(err));
@@ -285,33 +351,18 @@ static int make_tar(const char *path, const char *text, size_t len, struct blob 
 	out->p = calloc(1, cap);
 	out->n = cap;
 	rc = -ENOMEM;
-	if (t && out->p && !(t->la = ctl_archive()))
-		rc = -ENOPKG; /* ctl_archive() said why */
-	else if (t && out->p && (t->a = t->la->write_new())) {
-		rc = -EIO;
-		if (t->la->write_set_format_ustar(t->a) == ARCHIVE_OK &&
-		    t->la->write_add_filter_none(t->a) == ARCHIVE_OK &&
-		    t->la->write_set_bytes_in_last_block(t->a, 1) == ARCHIVE_OK &&
-		    t->la->write_open_memory(t->a, out->p, cap, &used) == ARCHIVE_OK) {
-			rc = tar_add(t, CFG_NAME, text, len);
-			if (rc == 0)
-				rc = tar_conf(t, path, c);
-			if (t->la->write_close(t->a) != ARCHIVE_OK && rc == 0) {
-				fprintf(stderr, "sluice-ctl: %s: the archive: %s\n", path,
-					t->la->error_string(t->a));
-				rc = -E2BIG;
-			}
-		}
-		t->la->write_free(t->a);
+	if (t && out->p) {
+		t->la = ctl_archive(err, sizeof(err));
+		if (t->la)
+			rc = make_tar_lib(t, path, text, len, c, out);
+		else
+			rc = make_tar_prog(t, path, text, len, c, out, err);
 	}
 	free(t);
 	tlsconf_free(c);
-	if (rc < 0) {
+	if (rc < 0)
 		blob_free(out);
-		return rc;
-	}
-	out->n = used;
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 int ctl_tls_pack(const char *path, const char *text, size_t len, char **val, size_t *vlen)
