@@ -12,6 +12,7 @@ XEN_TESTS = \
 	tests/xen/netfront.test \
 	tests/xen/blkfront.test \
 	tests/xen/lb.test \
+	tests/xen/tls.test \
 	$(FW_XEN_TESTS)
 
 # The netfront test appliance: answers ARP and ICMP echo on every vif, for
@@ -33,6 +34,7 @@ tests/xen/blkfronttest.elf: $(BLKFRONTTEST_OBJS)
 tests/xen/netfront.log: tests/xen/netfronttest.elf
 tests/xen/blkfront.log: tests/xen/blkfronttest.elf
 tests/xen/lb.log: appliances/lb/lb.elf tools/sluice-ctl
+tests/xen/tls.log: appliances/tls/tls.elf tools/sluice-ctl tests/xen/tlsprobe
 EXTRA_DIST += $(NETFRONTTEST_SRCS) tests/xen/jobs/netfront.sh \
 	$(BLKFRONTTEST_SRCS) tests/xen/jobs/blkfront.sh
 CLEANFILES += tests/xen/netfronttest.elf tests/xen/netfronttest.dbg \
@@ -52,3 +54,17 @@ xen-rig-prepare:
 	$(srcdir)/tests/xen/rig prepare
 
 .PHONY: check-xen xen-rig-prepare
+
+# tlsprobe, the TLS 1.3 client of tests/xen/tls.test: the host mbedTLS of
+# tests/unit/tls.mk (tls/mbedtls_config.h, whose host branch has the
+# client side) plus its TLS sources, plain (no sanitizers), linked
+# statically so that it runs in the rig's dom0 as it is.
+TLSPROBE_SSL_OBJS = $(patsubst $(MBEDTLS_SRCDIR)/library/%.c,host/mbedtls/%.o,\
+	$(wildcard $(MBEDTLS_SRCDIR)/library/ssl_*.c))
+host/libmbedssl.a: $(TLSPROBE_SSL_OBJS)
+	$(AM_V_GEN)rm -f $@ && $(AR) cr $@ $(TLSPROBE_SSL_OBJS) && $(RANLIB) $@
+tests/xen/tlsprobe: tests/xen/tlsprobe.c host/libmbedssl.a host/libmbedx509.a
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+		$(MBEDTLS_HOST_CPPFLAGS) -static -o $@ $< host/libmbedssl.a host/libmbedx509.a
+CLEANFILES += tests/xen/tlsprobe host/libmbedssl.a $(TLSPROBE_SSL_OBJS)
+EXTRA_DIST += tests/xen/tlsprobe.c tests/xen/jobs/tls.sh
