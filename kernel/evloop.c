@@ -37,6 +37,25 @@ void timer_arm_in(struct timer *t, uint64_t delay_ns)
 	timer_arm_at(t, delay_ns > UINT64_MAX - now ? UINT64_MAX : now + delay_ns);
 }
 
+uint64_t timer_arm_slot(struct timer *t, uint64_t first, uint64_t period_ns, uint64_t *slot)
+{
+	uint64_t now = now_ns(), next = *slot + 1, skipped = 0;
+
+	if (period_ns == 0)
+		period_ns = 1;
+	/* The first slot after now; slots are at most UINT64_MAX / period away. */
+	if (now >= first && (now - first) / period_ns >= next) {
+		uint64_t k = (now - first) / period_ns + 1;
+
+		skipped = k - next;
+		next = k;
+	}
+	*slot = next;
+	timer_arm_at(t, next > (UINT64_MAX - first) / period_ns ? UINT64_MAX
+								: first + next * period_ns);
+	return skipped;
+}
+
 void timer_cancel(struct timer *t)
 {
 	uint64_t f = irq_save();

@@ -41,11 +41,11 @@ static const struct cmdline_opt hello_opts[] = {
 };
 
 static struct timer tick_timer;
-static uint64_t start_ns, count;
+static uint64_t start_ns, count, slot;
 
 static void tick(struct timer *t, void *arg)
 {
-	uint64_t now = now_ns();
+	uint64_t now = now_ns(), skipped;
 
 	(void)arg;
 	count++;
@@ -55,8 +55,11 @@ static void tick(struct timer *t, void *arg)
 		evloop_stop(SLUICE_EXIT_SUCCESS);
 		return;
 	}
-	/* Re-arm from the scheduled time, not from now, so ticks do not drift. */
-	timer_arm_at(t, start_ns + (count + 1) * interval_ms * 1000000);
+	/* The next slot of the series (no drift); missed ones are skipped, not burst. */
+	skipped = timer_arm_slot(t, start_ns, interval_ms * 1000000, &slot);
+	if (skipped)
+		printf("hello: %llu tick%s skipped (the domain was paused or the host stalled)\n",
+		       (unsigned long long)skipped, skipped == 1 ? "" : "s");
 }
 
 static int hello_main(void)
@@ -75,7 +78,8 @@ static int hello_main(void)
 
 	start_ns = now_ns();
 	timer_init(&tick_timer, tick, NULL);
-	timer_arm_at(&tick_timer, start_ns + interval_ms * 1000000);
+	slot = 0;
+	timer_arm_slot(&tick_timer, start_ns, interval_ms * 1000000, &slot);
 	status = evloop_run();
 	printf("hello: done after %llu ticks\n", (unsigned long long)count);
 	return status;

@@ -28,6 +28,16 @@ uint64_t now_ns(void);
 void timer_arm_at(struct timer *t, uint64_t deadline_ns);
 void timer_arm_in(struct timer *t, uint64_t delay_ns);
 void timer_cancel(struct timer *t);
+/*
+ * Periodic timers: slot k of a series starting at @first fires at
+ * @first + k * @period_ns (no drift). Arm @t at the first slot after
+ * *@slot that is still in the future, store its number in *@slot, and
+ * return how many slots were skipped because their time had passed: a
+ * series that fell behind (the domain was paused, e.g. `xl pause`, or the
+ * host stalled) resumes at the next slot instead of firing the missed ones
+ * in a burst, as most runtimes do.
+ */
+uint64_t timer_arm_slot(struct timer *t, uint64_t first, uint64_t period_ns, uint64_t *slot);
 
 /* Queue @w to run once from the loop; callable from interrupt handlers. */
 void work_post(struct work *w);

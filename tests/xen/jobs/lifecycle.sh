@@ -86,6 +86,35 @@ for gone in $old $domid; do
 		test -z "$(xenstore-ls -f /local/domain/0/backend 2>/dev/null | grep -E "/$gone/")"
 done
 
+# ---- 4b. xl pause / unpause: the periodic tick resumes at its next slot and
+# says how many it skipped; the missed ticks are not fired in a burst. Order
+# and completeness only: the lines after the pause are one tick (two if a
+# tick from before the pause reached the file late), then the skip report;
+# a burst would be some thirty.
+xl_create tests/xen/hello.cfg name='"paused"' cmdline='"ticks=100000 interval-ms=100"' >/dev/null ||
+	fail "xl create paused"
+pcon=$(console_file paused)
+if wait_console paused '^hello: tick 3 at' 30; then
+	xl pause paused >&2 || fail "xl pause"
+	sleep 0.5 # the console ring drains into the file
+	before=$(wc -l <"$pcon")
+	sleep 3
+	xl unpause paused >&2 || fail "xl unpause"
+	skipped_after() { tail -n +"$((before + 1))" "$pcon" | grep -Eq '^hello: [0-9]+ ticks? skipped'; }
+	if wait_until 20 "the skip report" skipped_after; then
+		tail -n +"$((before + 1))" "$pcon" | sed -n '1,/ticks\{0,1\} skipped/p' >out/pause-lines.txt
+		check "unpause: one tick, then the skip report (no burst)" \
+			test "$(grep -c '^hello: tick' out/pause-lines.txt)" -le 2
+		n=$(sed -n 's/^hello: \([0-9]*\) ticks\{0,1\} skipped.*/\1/p' out/pause-lines.txt | head -n 1)
+		check "unpause: at least 10 ticks of a 3 s pause skipped (${n:-none})" test "${n:-0}" -ge 10
+	else
+		fail "unpause: no skip report"
+	fi
+else
+	fail "paused: hello ticks"
+fi
+xl destroy paused >&2
+
 # ---- 5. A crash ends with on_crash and the fault report on the console.
 xl_create tests/xen/hello.cfg name='"crash"' kernel="\"$BOOTTEST\"" \
 	cmdline='"test=nullderef"' on_crash='"preserve"' >/dev/null || fail "xl create crash"
