@@ -16,7 +16,7 @@ FUZZ_COMPILE = @mkdir -p tests/fuzz && echo "  FUZZCC   $@" && \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CPPFLAGS) -o $@ $(filter-out %_xs.c %/blkdev.c,$(filter %.c,$^))
 
 FUZZ_NAMES = numparse inaddr cmdline ustar confgen ctlproto fwrules conntrack hcproto \
-	virtqueue xenstore netfront blkfront lbconf lbnat tlsconf certstore
+	virtqueue xenstore netfront blkfront lbconf lbnat tlsconf certstore tlspush
 FUZZ_PROGS = $(addprefix tests/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_DEPS = tests/fuzz/fuzz.h tests/fuzz/local.mk
 CLEANFILES += $(FUZZ_PROGS)
@@ -77,6 +77,25 @@ tests/fuzz/fuzz_certstore: tests/fuzz/fuzz_certstore.c tls/certstore.c tests/fuz
 	$(FUZZ_COMPILE) -I$(top_srcdir)/tls $(MBEDTLS_HOST_CPPFLAGS) tests/fuzz/libmbedx509.a
 CLEANFILES += tests/fuzz/libmbedx509.a $(FUZZ_MBEDTLS_OBJS)
 
+# The TLS terminator's push path (appliances/tls/tlsrt.c: base64, ustar,
+# tls.cfg, the certificate store, an mbedTLS server config per listener):
+# mbedTLS as above plus its TLS sources; lwIP's headers only (tls.h names
+# its types). Seeds hold private keys: made at build time, as certstore's.
+FUZZ_MBEDTLS_SSL_OBJS = $(patsubst $(MBEDTLS_SRCDIR)/library/%.c,tests/fuzz/mbedtls/%.o,\
+	$(wildcard $(MBEDTLS_SRCDIR)/library/ssl_*.c))
+tests/fuzz/libmbedssl.a: $(FUZZ_MBEDTLS_SSL_OBJS)
+	$(AM_V_GEN)rm -f $@ && $(AR) cr $@ $(FUZZ_MBEDTLS_SSL_OBJS) && $(RANLIB) $@
+tests/fuzz/seeds/tlspush: $(top_srcdir)/tests/fuzz/mktlspushseeds $(top_srcdir)/tests/unit/mkcerts
+	$(AM_V_GEN)rm -rf $@ && $(top_srcdir)/tests/fuzz/mktlspushseeds \
+		$(top_srcdir)/tests/unit/mkcerts $@
+tests/fuzz/fuzz_tlspush: tests/fuzz/fuzz_tlspush.c appliances/tls/tlsrt.c tls/certstore.c \
+		kernel/lib/ustar.c $(TLSCONF_SRCS) tests/fuzz/libmbedssl.a tests/fuzz/libmbedx509.a \
+		tests/fuzz/seeds/tlspush $(FUZZ_DEPS)
+	$(FUZZ_COMPILE) -I$(top_srcdir)/appliances/tls -I$(top_srcdir)/tls \
+		-I$(top_srcdir)/net/include -I$(LWIP_SRCDIR)/src/include $(MBEDTLS_HOST_CPPFLAGS) \
+		tests/fuzz/libmbedssl.a tests/fuzz/libmbedx509.a
+CLEANFILES += tests/fuzz/libmbedssl.a $(FUZZ_MBEDTLS_SSL_OBJS)
+
 # The driver harnesses run the drivers against the unit tests' fakes with an
 # input-scoped heap (scoped_heap.h, forced in); they compile the driver's
 # xenstore file into the harness to reset its file-scope state.
@@ -108,4 +127,4 @@ clean-fuzz:
 .PHONY: fuzz fuzz-build clean-fuzz
 EXTRA_DIST += tests/fuzz/run-fuzz $(addsuffix .c,$(FUZZ_PROGS)) $(FUZZ_DEPS) \
 	tests/fuzz/scoped_heap.c tests/fuzz/scoped_heap.h tests/fuzz/mkcorpus tests/fuzz/fwrules.dict \
-	tests/fuzz/corpus docs/fuzzing.md tests/fuzz/mkcertseeds
+	tests/fuzz/corpus docs/fuzzing.md tests/fuzz/mkcertseeds tests/fuzz/mktlspushseeds
