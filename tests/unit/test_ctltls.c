@@ -231,6 +231,20 @@ START_TEST(test_pack_tar)
 	/* Byte for byte as long as libarchive's: same members, same padding. */
 	ck_assert_uint_eq(pack_and_compare(), lib_len);
 	sh("test -z \"$(ls -A %s/tmp)\" # %s %s", dir);
+
+	/* No tar program either: refused with both reasons, nothing left behind. */
+	{
+		char *val, *path = strdup(getenv("PATH"));
+		size_t vlen;
+
+		setenv("PATH", tmp, 1); /* an empty directory */
+		write_cfg(GOOD);
+		ck_assert_int_eq(ctl_tls_pack(cfg, GOOD, strlen(GOOD), &val, &vlen),
+				 CTL_EXIT_REJECTED);
+		setenv("PATH", path, 1);
+		free(path);
+		sh("test -z \"$(ls -A %s/tmp)\" # %s %s", dir);
+	}
 	unsetenv("SLUICE_CTL_ARCHIVER");
 	unsetenv("TMPDIR");
 }
