@@ -208,8 +208,14 @@ static int lrt_build(struct tls_rt *rt, unsigned int i, tls_file_fn load, void *
 	return 0;
 }
 
-int tls_rt_build(const char *text, size_t len, const char *name, tls_file_fn load, void *arg,
-		 struct tls_rt **out, char *msg, size_t msglen)
+/*
+ * With @strict (a live update), any problem refuses the whole set: the
+ * operator asked for exactly these certificates, and the set in force keeps
+ * serving. At boot (not strict) entries with problems are reported and
+ * skipped and the valid ones kept: there is nothing else to serve.
+ */
+static int rt_build(const char *text, size_t len, const char *name, tls_file_fn load, void *arg,
+		    bool strict, struct tls_rt **out, char *msg, size_t msglen)
 {
 	struct report_ctx r = {.msg = msg, .msglen = msglen};
 	struct tls_rt *rt = calloc(1, sizeof(*rt));
@@ -233,6 +239,9 @@ int tls_rt_build(const char *text, size_t len, const char *name, tls_file_fn loa
 		if (rc < 0)
 			goto fail;
 	}
+	rc = -EINVAL; /* @msg holds the first problem (report()) */
+	if (strict && r.fatal)
+		goto fail;
 	rt->refs = 1;
 	*out = rt;
 	return 0;
@@ -241,6 +250,12 @@ fail:
 		snprintf(msg, msglen, "%s: not enough memory for this configuration", name);
 	rt_free(rt);
 	return rc;
+}
+
+int tls_rt_build(const char *text, size_t len, const char *name, tls_file_fn load, void *arg,
+		 struct tls_rt **out, char *msg, size_t msglen)
+{
+	return rt_build(text, len, name, load, arg, false, out, msg, msglen);
 }
 
 /* ---- from the config disk ---- */
@@ -365,7 +380,7 @@ int tls_rt_push(const char *text, size_t len, struct tls_rt **out, char *msg, si
 		goto out;
 	}
 	/* "rules": the name sluice-ctl replaces with the pushed file's (docs/hostcfg.md). */
-	rc = tls_rt_build((const char *)cfg, clen, "rules", tar_load, t, out, msg, msglen);
+	rc = rt_build((const char *)cfg, clen, "rules", tar_load, t, true, out, msg, msglen);
 	free(cfg);
 out:
 	if (tar) {
