@@ -310,37 +310,13 @@ static int set_token(struct xs_client *c, struct xs_watch *w)
 	return -EEXIST;
 }
 
+/* A batch of one (xs_pipeline() does the checks, the linking and the unlinking on failure). */
 int xs_watch(struct xs_client *c, struct xs_watch *w)
 {
-	struct xs_seg seg[2];
-	const char *rep;
-	uint32_t rlen;
-	long plen;
-	int r;
+	struct xs_preq r = {.type = XS_WATCH, .w = w};
+	int rc = xs_pipeline(c, &r, 1);
 
-	if (!w || !w->fn)
-		return -EINVAL;
-	plen = check_path(w->path);
-	if (plen < 0)
-		return (int)plen;
-	if (w->registered)
-		return -EBUSY;
-	r = set_token(c, w);
-	if (r < 0)
-		return r;
-	/* Linked before the request: the immediate firing may arrive before the reply. */
-	w->missed = false;
-	w->next = c->watches;
-	c->watches = w;
-	w->registered = true;
-	seg[0].p = w->path;
-	seg[0].len = (size_t)plen + 1;
-	seg[1].p = w->tok;
-	seg[1].len = strlen(w->tok) + 1;
-	r = xs_talk(c, XS_WATCH, 0, seg, 2, &rep, &rlen);
-	if (r < 0)
-		unlink_watch(c, w);
-	return r;
+	return rc < 0 ? rc : r.rc;
 }
 
 int xs_unwatch(struct xs_client *c, struct xs_watch *w)
