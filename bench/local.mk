@@ -13,6 +13,12 @@ bench-firewall: appliances/firewall/firewall.elf
 	$(SHELL) $(srcdir)/bench/firewall --image appliances/firewall/firewall.elf
 .PHONY: bench-firewall
 EXTRA_DIST += bench/boot bench/firewall
+# The same on real Xen (the nested rig): hello and the firewall, with boot timelines.
+bench-boot-xen: appliances/hello/hello.elf appliances/firewall/firewall.elf
+	$(SHELL) $(srcdir)/bench/boot-xen --hello appliances/hello/hello.elf \
+		--firewall appliances/firewall/firewall.elf
+.PHONY: bench-boot-xen
+EXTRA_DIST += bench/boot-xen
 bench-lb: appliances/lb/lb.elf
 	$(SHELL) $(srcdir)/bench/lb --image appliances/lb/lb.elf
 .PHONY: bench-lb
