@@ -426,6 +426,39 @@ bool xenbus_event_needs_rescan(const char *type, const char *path,
 	return strcmp(key, "backend") == 0 || strcmp(key, "backend-id") == 0;
 }
 
+static void hotplug_event(struct xs_watch *w, const char *path)
+{
+	struct xenbus_hotplug *h = w->arg;
+
+	if (h->initial) {
+		h->initial = false; /* see struct xenbus_hotplug */
+		return;
+	}
+	if (xenbus_event_needs_rescan(h->type, path, h->known))
+		h->rescan();
+}
+
+int xenbus_hotplug_start(struct xs_client *c, struct xenbus_hotplug *h)
+{
+	bool watch = !h->watch.registered;
+	struct xs_preq r[2];
+	int rc;
+
+	snprintf(h->path, sizeof(h->path), "device/%s", h->type);
+	r[0] = (struct xs_preq){.type = XS_WATCH, .w = &h->watch};
+	r[1] = (struct xs_preq){
+		.type = XS_DIRECTORY, .path = h->path, .buf = h->names, .buflen = sizeof(h->names)};
+	if (watch)
+		h->watch = (struct xs_watch){.path = h->path, .fn = hotplug_event, .arg = h};
+	rc = xs_pipeline(c, watch ? r : &r[1], watch ? 2 : 1);
+	h->listing = r[1];
+	if (watch) {
+		h->watch_rc = r[0].rc;
+		h->initial = r[0].rc == 0;
+	}
+	return rc;
+}
+
 int xenbus_enumerate(struct xs_client *c, const char *type, struct xenbus_dev *devs,
 		     unsigned int max, unsigned int *n, char *err, size_t errlen)
 {

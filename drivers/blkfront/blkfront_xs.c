@@ -44,8 +44,6 @@
 #include "sluice/xenstore.h"
 
 static struct blkfront *bf_list;
-static struct xs_watch vbd_watch;
-static bool vbd_watch_initial;			 /* its firing on registration is still to come */
 static struct xenbus_dev scan_devs[BF_MAX_VBDS]; /* loop context only: not on the stack */
 static char scan_err[160], scan_err_logged[160];
 
@@ -459,22 +457,12 @@ static bool bf_known(unsigned int devid)
 	return x && !x->gone;
 }
 
-static void bf_vbds_changed(struct xs_watch *w, const char *path)
+static void bf_rescan(void)
 {
-	(void)w;
-	/*
-	 * The firing on registration: the start-up listing came after the
-	 * watch was set (one batch, in order), so it saw everything this
-	 * event could announce; later changes fire again.
-	 */
-	if (vbd_watch_initial) {
-		vbd_watch_initial = false;
-		return;
-	}
-	if (!xenbus_event_needs_rescan("vbd", path, bf_known))
-		return;
 	bf_scan(false, NULL);
 }
+
+static struct xenbus_hotplug vbd_bus = {.type = "vbd", .known = bf_known, .rescan = bf_rescan};
 
 static unsigned int bf_count_registered(void)
 {
@@ -492,26 +480,13 @@ int blkfront_probe_all(void)
 
 	if (!xen_xs.intf)
 		return -ENODEV; /* not on Xen (or no xenstore) */
-	/*
-	 * The hot-plug watch and the listing (xl block-attach/-detach change
-	 * device/vbd) in one round trip, the watch first (see bf_vbds_changed).
-	 */
-	static char names[XENBUS_DIR_MAX]; /* start-up code only */
-	struct xs_preq r[2] = {
-		{.type = XS_WATCH, .w = &vbd_watch},
-		{.type = XS_DIRECTORY, .path = "device/vbd", .buf = names, .buflen = sizeof(names)},
-	};
-	bool watch = !vbd_watch.registered;
-
-	vbd_watch.path = "device/vbd";
-	vbd_watch.fn = bf_vbds_changed;
-	rc = xs_pipeline(&xen_xs, watch ? r : &r[1], watch ? 2 : 1);
+	/* xl block-attach/-detach change device/vbd: watched, and listed, in one round trip. */
+	rc = xenbus_hotplug_start(&xen_xs, &vbd_bus);
 	if (rc < 0)
 		return rc;
-	if (watch && r[0].rc < 0)
+	if (vbd_bus.watch_rc < 0)
 		kprintf("blkfront: cannot watch device/vbd: no hot-plug\n");
-	vbd_watch_initial = watch && r[0].rc == 0;
-	rc = bf_scan(true, &r[1]);
+	rc = bf_scan(true, &vbd_bus.listing);
 	if (rc < 0)
 		return rc;
 	return (int)(bf_count_registered() - before);

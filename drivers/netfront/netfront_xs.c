@@ -41,8 +41,6 @@
 #include "sluice/xenstore.h"
 
 static struct netfront *nf_list;
-static struct xs_watch vif_watch;
-static bool vif_watch_initial;			 /* its firing on registration is still to come */
 static struct xenbus_dev scan_devs[NF_MAX_VIFS]; /* loop context only: not on the stack */
 static char scan_err[160], scan_err_logged[160];
 /* Devids refused (bad MAC, no room) while still listed: not retried, not logged again. */
@@ -567,22 +565,12 @@ static bool nf_known(unsigned int devid)
 	return x && !x->gone;
 }
 
-static void nf_vifs_changed(struct xs_watch *w, const char *path)
+static void nf_rescan(void)
 {
-	(void)w;
-	/*
-	 * The firing on registration: the start-up listing came after the
-	 * watch was set (one batch, in order), so it saw everything this
-	 * event could announce; later changes fire again.
-	 */
-	if (vif_watch_initial) {
-		vif_watch_initial = false;
-		return;
-	}
-	if (!xenbus_event_needs_rescan("vif", path, nf_known))
-		return;
 	nf_scan(false, NULL);
 }
+
+static struct xenbus_hotplug vif_bus = {.type = "vif", .known = nf_known, .rescan = nf_rescan};
 
 int netfront_probe_all(void)
 {
@@ -590,24 +578,11 @@ int netfront_probe_all(void)
 
 	if (!xen_xs.intf)
 		return -ENODEV; /* not on Xen (or no xenstore) */
-	/*
-	 * The hot-plug watch and the listing (xl network-attach/-detach change
-	 * device/vif) in one round trip, the watch first (see nf_vifs_changed).
-	 */
-	static char names[XENBUS_DIR_MAX]; /* start-up code only */
-	struct xs_preq r[2] = {
-		{.type = XS_WATCH, .w = &vif_watch},
-		{.type = XS_DIRECTORY, .path = "device/vif", .buf = names, .buflen = sizeof(names)},
-	};
-	bool watch = !vif_watch.registered;
-
-	vif_watch.path = "device/vif";
-	vif_watch.fn = nf_vifs_changed;
-	rc = xs_pipeline(&xen_xs, watch ? r : &r[1], watch ? 2 : 1);
+	/* xl network-attach/-detach change device/vif: watched, and listed, in one round trip. */
+	rc = xenbus_hotplug_start(&xen_xs, &vif_bus);
 	if (rc < 0)
 		return rc;
-	if (watch && r[0].rc < 0)
+	if (vif_bus.watch_rc < 0)
 		kprintf("netfront: cannot watch device/vif: no hot-plug\n");
-	vif_watch_initial = watch && r[0].rc == 0;
-	return nf_scan(true, &r[1]);
+	return nf_scan(true, &vif_bus.listing);
 }

@@ -80,7 +80,8 @@ static void tdone(struct blk_req *r)
 static void reset_driver(void)
 {
 	bf_list = NULL;
-	memset(&vbd_watch, 0, sizeof(vbd_watch));
+	memset(&vbd_bus.watch, 0, sizeof(vbd_bus.watch));
+	vbd_bus.initial = false;
 	memset(scan_devs, 0, sizeof(scan_devs));
 	scan_err[0] = scan_err_logged[0] = '\0';
 	memset(devices, 0, sizeof(devices));

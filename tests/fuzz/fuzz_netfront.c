@@ -52,7 +52,8 @@ static bool tx_raw;
 static void reset_driver(void)
 {
 	nf_list = NULL;
-	memset(&vif_watch, 0, sizeof(vif_watch));
+	memset(&vif_bus.watch, 0, sizeof(vif_bus.watch));
+	vif_bus.initial = false;
 	memset(scan_devs, 0, sizeof(scan_devs));
 	scan_err[0] = scan_err_logged[0] = '\0';
 	nrejected = 0;

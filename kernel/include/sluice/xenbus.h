@@ -88,6 +88,32 @@ bool xenbus_event_needs_rescan(const char *type, const char *path,
 			       bool (*known)(unsigned int devid));
 
 /*
+ * A device bus's hot-plug watch on device/<type>, shared by the frontends.
+ * xenbus_hotplug_start() sets the watch (once) and lists the bus in one
+ * pipelined batch, watch first; the listing is then in @listing for
+ * xenbus_enumerate_listed(). The watch's firing on registration is
+ * skipped (the listing that followed it saw everything it could announce)
+ * and later events call @rescan only when xenbus_event_needs_rescan() says
+ * so. Caller-owned, static, zero-initialised but for the first three.
+ */
+struct xenbus_hotplug {
+	const char *type;		   /* "vif", "vbd" */
+	bool (*known)(unsigned int devid); /* a device the driver has */
+	void (*rescan)(void);
+	/* Set by xenbus_hotplug_start(). */
+	int watch_rc;		/* 0, or why there is no hot-plug */
+	struct xs_preq listing; /* the XS_DIRECTORY of device/<type> */
+	/* Private. */
+	struct xs_watch watch;
+	bool initial; /* the firing on registration is still to come */
+	char path[XENBUS_PATH_MAX];
+	char names[XENBUS_DIR_MAX];
+};
+
+/* 0 (watch_rc and listing say how each part went) or the transport's -errno. */
+int xenbus_hotplug_start(struct xs_client *c, struct xenbus_hotplug *h);
+
+/*
  * Frontend connect (docs/xen.md §11):
  *  1. backend Connected or Closing on entry (left over from an earlier
  *     user): lead it through Closing and Closed first;
